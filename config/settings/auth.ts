@@ -1,0 +1,19 @@
+import { Type } from '@sinclair/typebox'
+import { optional, setting } from '../define.js'
+
+export const auth = {
+  jwtKeysFile: optional('JWT_KEYS_FILE', Type.String({ minLength: 1 }),
+    'JSON file of signing keys ({"keys":[JWK…]}, Ed25519 private JWKs with kid; the first signs, all verify). Unset in development: generated under DATA_DIR.'),
+  jwtIssuer: setting('JWT_ISSUER', Type.String({ minLength: 1 }), 'bedside', 'iss claim of access tokens.'),
+  jwtAudience: setting('JWT_AUDIENCE', Type.String({ minLength: 1 }), 'bedside-api', 'aud claim of access tokens.'),
+  accessTokenTtl: setting('ACCESS_TOKEN_TTL', Type.Integer({ minimum: 30, maximum: 600 }), 600, 'Access token lifetime in seconds (at most 10 minutes).'),
+  sessionIdleTimeout: setting('SESSION_IDLE_TIMEOUT', Type.Integer({ minimum: 60, maximum: 86400 }), 900,
+    'A session unused this many seconds ends (refresh refused).'),
+  sessionMaxLifetime: setting('SESSION_MAX_LIFETIME', Type.Integer({ minimum: 300, maximum: 30 * 86400 }), 12 * 3600,
+    'Absolute session lifetime in seconds, however active.'),
+  lockoutThreshold: setting('LOCKOUT_THRESHOLD', Type.Integer({ minimum: 3, maximum: 100 }), 10,
+    'Failed sign-ins in a row that lock an account.'),
+  lockoutDuration: setting('LOCKOUT_DURATION', Type.Integer({ minimum: 60 }), 1800, 'Seconds an account stays locked (an admin can unlock sooner).'),
+  invitationTtl: setting('INVITATION_TTL', Type.Integer({ minimum: 300 }), 72 * 3600, 'Lifetime of an invitation token in seconds.'),
+  verificationTtl: setting('EMAIL_VERIFICATION_TTL', Type.Integer({ minimum: 300 }), 24 * 3600, 'Lifetime of an email verification token in seconds.')
+}

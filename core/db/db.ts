@@ -1,0 +1,91 @@
+import { mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import pg from 'pg'
+
+export interface QueryResult<R> { rows: R[]; rowCount: number }
+
+/** What repositories need: parameterised queries. Both a pool and a transaction satisfy it. */
+export interface Queryable {
+  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<QueryResult<R>>
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'postgres' | 'pglite'
+  /** Runs fn in one transaction; any throw rolls everything back, so no half-written rows. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+export interface DbOptions { databaseUrl?: string; poolSize?: number; dataDir?: string }
+
+export async function createDb (opts: DbOptions): Promise<Db> {
+  if (opts.databaseUrl) return createPgDb(opts.databaseUrl, opts.poolSize ?? 10)
+  return createPgliteDb(resolve(opts.dataDir ?? './data', 'pglite'))
+}
+
+function createPgDb (url: string, max: number): Db {
+  const pool = new pg.Pool({ connectionString: url, max, application_name: 'bedside' })
+  // A dropped idle connection must not crash the process; the pool replaces it.
+  pool.on('error', () => {})
+  return {
+    kind: 'postgres',
+    async query<R>(text: string, params?: unknown[]) {
+      const r = await pool.query(text, params as unknown[])
+      return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 }
+    },
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      const client = await pool.connect()
+      try {
+        await client.query('BEGIN')
+        const tx: Queryable = {
+          async query<R>(text: string, params?: unknown[]) {
+            const r = await client.query(text, params as unknown[])
+            return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 }
+          }
+        }
+        const result = await fn(tx)
+        await client.query('COMMIT')
+        return result
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {})
+        throw err
+      } finally {
+        client.release()
+      }
+    },
+    async ping () { await pool.query('SELECT 1') },
+    async close () { await pool.end() }
+  }
+}
+
+async function createPgliteDb (dir: string): Promise<Db> {
+  mkdirSync(dir, { recursive: true })
+  const { PGlite } = await import('@electric-sql/pglite')
+  const { btree_gist: btreeGist } = await import('@electric-sql/pglite/contrib/btree_gist')
+  const { pgcrypto } = await import('@electric-sql/pglite/contrib/pgcrypto')
+  const lite = await PGlite.create(dir, { extensions: { btree_gist: btreeGist, pgcrypto } })
+  const wrap = (q: Pick<typeof lite, 'query' | 'exec'>): Queryable => ({
+    async query<R>(text: string, params?: unknown[]) {
+      // PGlite's query() takes one statement; exec() runs a script (migrations).
+      if (params === undefined || params.length === 0) {
+        const all = await q.exec(text)
+        const last = all[all.length - 1]
+        return { rows: (last?.rows ?? []) as R[], rowCount: last?.affectedRows ?? last?.rows.length ?? 0 }
+      }
+      const r = await q.query<R>(text, params)
+      return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length }
+    }
+  })
+  return {
+    kind: 'pglite',
+    ...wrap(lite),
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
+      return lite.transaction(async (tx) => fn(wrap(tx)))
+    },
+    async ping () { await lite.query('SELECT 1') },
+    async close () { await lite.close() }
+  }
+}
+
+export const migrationsDir = join(import.meta.dirname, 'migrations')
