@@ -1,10 +1,11 @@
 import { auth } from './settings/auth.js'
 import { server } from './settings/server.js'
 import { stores } from './settings/stores.js'
+import { turn } from './settings/turn.js'
 
 /**
  * Every process reads the same configuration. Each area owns one section
  * file under settings/; add a section here and it is validated, typed and
  * documented like the rest.
  */
-export const sections = { server, stores, auth }
+export const sections = { server, stores, auth, turn }
