@@ -1,4 +1,5 @@
 import { auth } from './settings/auth.js'
+import { media } from './settings/media.js'
 import { server } from './settings/server.js'
 import { stores } from './settings/stores.js'
 import { turn } from './settings/turn.js'
@@ -8,4 +9,4 @@ import { turn } from './settings/turn.js'
  * file under settings/; add a section here and it is validated, typed and
  * documented like the rest.
  */
-export const sections = { server, stores, auth, turn }
+export const sections = { server, stores, auth, turn, media }
