@@ -105,10 +105,10 @@ export function createWeriftEngine (config: MediaEngineConfig, _log?: EngineLogg
       return { engine: 'werift', id: t.id }
     },
     async connectTransport (p, transportId, connect) {
-      check(TransportConnectSchema, connect, 'transport connect payload')
-      if (connect.engine !== 'werift') throw new MediaBadRequest('this room runs werift')
       const { part } = participantOf(rooms, p)
       const t = owned(part.transports, 'transport', transportId)
+      check(TransportConnectSchema, connect, 'transport connect payload')
+      if (connect.engine !== 'werift') throw new MediaBadRequest('this room runs werift')
       if (!t.gate?.open) throw new MediaBadRequest('no offer is waiting for an answer on this transport')
       try {
         await t.pc.setRemoteDescription({ type: 'answer', sdp: connect.answer })
@@ -117,12 +117,12 @@ export function createWeriftEngine (config: MediaEngineConfig, _log?: EngineLogg
       }
     },
     async produce (p, transportId, req) {
+      const { room, part } = participantOf(rooms, p)
+      const t = owned(part.transports, 'transport', transportId)
       check(ProduceOfferSchema, req.offer, 'produce offer')
       if (!['audio', 'video'].includes(req.kind) || !['mic', 'camera', 'screen'].includes(req.source)) {
         throw new MediaBadRequest('kind or source')
       }
-      const { room, part } = participantOf(rooms, p)
-      const t = owned(part.transports, 'transport', transportId)
       if (t.direction !== 'send') throw new MediaBadRequest('produce needs a send transport')
       const run = t.chain.then(() => produceOn(room, part, t, req))
       t.chain = run.catch(() => undefined)

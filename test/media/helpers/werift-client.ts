@@ -26,19 +26,23 @@ export interface Publication {
   /** Sends one synthetic packet (1-byte VP8 descriptor + filler). */
   send (): void
   /** PLI/FIR packets the server sent to this publisher. */
-  readonly keyframeRequests: number
+  keyframeRequests (): number
 }
+
+export interface Subscription { consumerId: string; received (): Promise<number> }
 
 export interface NodeClient {
   ref: ParticipantRef
   publish (kind: MediaKind, source: MediaSource): Promise<Publication>
-  subscribe (producerId: string): Promise<{ consumerId: string; readonly packets: number }>
+  /** Answers the consume offer; the consumer stays paused until the test resumes it. */
+  subscribe (producerId: string): Promise<Subscription>
   close (): Promise<void>
 }
 
 export async function joinNodeClient (engine: MediaEngine, ref: ParticipantRef): Promise<NodeClient> {
   await engine.addParticipant(ref, { engine: 'werift' })
   const peers: RTCPeerConnection[] = []
+  const timers: NodeJS.Timeout[] = []
   let sendPc: { pc: RTCPeerConnection; id: string } | undefined
   let recvPc: { pc: RTCPeerConnection; id: string } | undefined
   const open = async (direction: 'send' | 'recv'): Promise<{ pc: RTCPeerConnection; id: string }> => {
@@ -67,15 +71,14 @@ export async function joinNodeClient (engine: MediaEngine, ref: ParticipantRef):
       let seq = 1
       let ts = 1000
       const pt = transceiver.codecs[0]?.payloadType ?? 96
-      return {
-        producerId: produced.producerId,
-        get keyframeRequests () { return keyframeRequests },
-        send () {
-          const header = new RtpHeader({ sequenceNumber: seq++ & 0xffff, timestamp: (ts += 4500) >>> 0, payloadType: pt, marker: true })
-          // 0x10: VP8 start-of-partition; 0x00: keyframe bit clear is fine for a forwarding test.
-          track.writeRtp(new RtpPacket(header, Buffer.concat([Buffer.from([0x10, 0x00]), Buffer.alloc(200, 7)])))
-        }
+      const send = (): void => {
+        const header = new RtpHeader({ sequenceNumber: seq++ & 0xffff, timestamp: (ts += 4500) >>> 0, payloadType: pt, marker: true })
+        // Payload bytes are never decoded by the SFU; a VP8-looking descriptor keeps it honest.
+        track.writeRtp(new RtpPacket(header, Buffer.concat([Buffer.from([0x10, 0x00]), Buffer.alloc(200, 7)])))
       }
+      // ~100 packets/s until the client closes, like a modest camera.
+      timers.push(setInterval(send, 10))
+      return { producerId: produced.producerId, keyframeRequests: () => keyframeRequests, send }
     },
     async subscribe (producerId) {
       recvPc ??= await open('recv')
@@ -98,9 +101,11 @@ export async function joinNodeClient (engine: MediaEngine, ref: ParticipantRef):
       hook()
       pc.getTransceivers().find((x) => x.mid === mid)?.onTrack.subscribe(hook)
       await engine.connectTransport(ref, id, { engine: 'werift', answer: pc.localDescription!.sdp })
-      await engine.resumeConsumer(ref, consumed.consumerId)
-      return { consumerId: consumed.consumerId, get packets () { return packets } }
+      return { consumerId: consumed.consumerId, received: async () => packets }
     },
-    async close () { await Promise.all(peers.map((pc) => pc.close())) }
+    async close () {
+      for (const t of timers) clearInterval(t)
+      await Promise.all(peers.map((pc) => pc.close()))
+    }
   }
 }
