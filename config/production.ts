@@ -6,7 +6,7 @@ import type { Config } from './load.js'
  */
 export function productionProblems (config: Config): string[] {
   const problems: string[] = []
-  const { server, stores, auth } = config
+  const { server, stores, auth, phi } = config
   const tls = server.tlsCertFile !== undefined && server.tlsKeyFile !== undefined
   if (!tls && server.trustProxy === false) {
     problems.push('NODE_ENV=production needs TLS: set TLS_CERT_FILE and TLS_KEY_FILE, or TRUST_PROXY to the address of the TLS-terminating proxy')
@@ -19,6 +19,9 @@ export function productionProblems (config: Config): string[] {
   }
   if (auth.jwtKeysFile === undefined) {
     problems.push('NODE_ENV=production needs JWT_KEYS_FILE: generated development keys are not allowed')
+  }
+  if (phi.keyringFile === undefined) {
+    problems.push('NODE_ENV=production needs PHI_KEYRING_FILE: generated development keys are not allowed')
   }
   if (!server.publicUrl.startsWith('https://')) {
     problems.push('PUBLIC_URL must be https:// in production')

@@ -1,5 +1,6 @@
 import { auth } from './settings/auth.js'
 import { media } from './settings/media.js'
+import { phi } from './settings/phi.js'
 import { server } from './settings/server.js'
 import { stores } from './settings/stores.js'
 import { turn } from './settings/turn.js'
@@ -9,4 +10,4 @@ import { turn } from './settings/turn.js'
  * file under settings/; add a section here and it is validated, typed and
  * documented like the rest.
  */
-export const sections = { server, stores, auth, turn, media }
+export const sections = { server, stores, auth, phi, turn, media }

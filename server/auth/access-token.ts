@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto'
+import { jwtVerify, SignJWT, type JWTHeaderParameters } from 'jose'
+import { ALG, type SigningKeys } from './signing-keys.js'
+import type { Role } from '../../core/roles.js'
+import { ROLES } from '../../core/roles.js'
+
+export interface AccessClaims { sub: string; role: Role; sid: string; mfa: boolean }
+export interface TokenSettings { issuer: string; audience: string; ttlSeconds: number }
+
+// RFC 9068 type: a refresh token, ID token or visit ticket can never pass as an access token.
+const TYP = 'at+jwt'
+
+export function createAccessTokens (keys: SigningKeys, s: TokenSettings) {
+  return {
+    async sign (c: AccessClaims): Promise<string> {
+      return new SignJWT({ role: c.role, sid: c.sid, mfa: c.mfa })
+        .setProtectedHeader({ alg: ALG, kid: keys.active.kid, typ: TYP })
+        .setSubject(c.sub).setIssuer(s.issuer).setAudience(s.audience)
+        .setIssuedAt().setExpirationTime(`${s.ttlSeconds}s`).setJti(randomUUID())
+        .sign(keys.active.privateKey)
+    },
+    /** Throws on anything but a well-formed, unexpired EdDSA token of ours. */
+    async verify (token: string): Promise<AccessClaims> {
+      const { payload } = await jwtVerify(token, async (header: JWTHeaderParameters) => {
+        const key = header.kid ? keys.byKid.get(header.kid) : undefined
+        if (!key) throw new Error('unknown key id')
+        return key.publicKey
+      }, {
+        algorithms: [ALG], issuer: s.issuer, audience: s.audience, typ: TYP,
+        maxTokenAge: `${s.ttlSeconds + 5}s`, requiredClaims: ['sub', 'exp', 'iat', 'jti']
+      })
+      const role = payload.role as Role
+      if (!ROLES.includes(role) || typeof payload.sid !== 'string' || typeof payload.mfa !== 'boolean') {
+        throw new Error('malformed claims')
+      }
+      return { sub: payload.sub!, role, sid: payload.sid, mfa: payload.mfa }
+    }
+  }
+}
+
+export type AccessTokens = ReturnType<typeof createAccessTokens>

@@ -1,0 +1,69 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Access, AuthUser } from '../../core/access.js'
+import { ConsentRequired, Forbidden, InvalidToken, MfaRequired, Unauthorized } from '../../core/errors.js'
+import { MFA_REQUIRED_ROLES } from '../../core/roles.js'
+import type { AccessTokens } from '../auth/access-token.js'
+import type { SessionGate } from '../auth/session-gate.js'
+
+export interface AccessOptions {
+  tokens: AccessTokens
+  /** Confirms the session behind a token is still live (logout, revoke, idle timeout take effect at once). */
+  sessions: SessionGate
+  /** Returns the consent kind a user still has to accept, or null. */
+  pendingConsent?: (user: AuthUser) => Promise<string | null>
+}
+
+export class MissingAccessDeclaration extends Error {}
+
+/**
+ * Least privilege by construction: every route must say who may call it in
+ * `config.access`; a route without one stops the server from starting.
+ */
+export default fp(async function access (f: FastifyInstance, opts: AccessOptions) {
+  f.decorateRequest('user', null)
+  const routes: Array<{ method: string | string[]; url: string; config?: { access?: Access } }> = []
+
+  f.addHook('onRoute', (route) => {
+    // A CORS preflight never carries credentials (Fetch standard), so it cannot require them.
+    if (route.method === 'OPTIONS') route.config = { ...route.config, access: route.config?.access ?? 'public' }
+    routes.push(route)
+    const check = async (req: FastifyRequest) => {
+      const access = req.routeOptions.config.access
+      if (access === undefined) throw new Forbidden()
+      if (access !== 'public') await authorise(req, access, opts)
+    }
+    const pre = route.preValidation
+    // Auth runs before validation: an anonymous caller learns nothing about a route's schema.
+    route.preValidation = pre === undefined ? [check] : [check, ...(Array.isArray(pre) ? pre : [pre])]
+  })
+
+  // Checked once every plugin has added its routes (and had the chance to set
+  // their config in its own onRoute hook, as the docs plugin does).
+  f.addHook('onReady', async () => {
+    const missing = routes.filter((r) => r.config?.access === undefined)
+    if (missing.length > 0) {
+      throw new MissingAccessDeclaration(`routes without config.access: ${missing.map((r) => `${String(r.method)} ${r.url}`).join(', ')}`)
+    }
+  })
+}, { name: 'access' })
+
+async function authorise (req: FastifyRequest, access: Exclude<Access, 'public'>, opts: AccessOptions): Promise<void> {
+  const header = req.headers.authorization
+  if (typeof header !== 'string' || !header.startsWith('Bearer ')) throw new Unauthorized()
+  let claims
+  try {
+    claims = await opts.tokens.verify(header.slice(7).trim())
+  } catch {
+    throw new InvalidToken()
+  }
+  const user: AuthUser = { id: claims.sub, role: claims.role, sessionId: claims.sid, mfa: claims.mfa }
+  if (!(await opts.sessions.isLive(user))) throw new InvalidToken()
+  req.user = user
+  if (!access.roles.includes(user.role)) throw new Forbidden()
+  if (access.mfa !== false && MFA_REQUIRED_ROLES.includes(user.role) && !user.mfa) throw new MfaRequired()
+  if (access.consent !== false && opts.pendingConsent) {
+    const kind = await opts.pendingConsent(user)
+    if (kind) throw new ConsentRequired(kind)
+  }
+}

@@ -1,0 +1,36 @@
+import cors from '@fastify/cors'
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+
+/** Security headers, closed CORS and per-IP rate limits (in Redis when there is one, so all API processes share counts). */
+export default fp(async function security (f: FastifyInstance) {
+  const { server } = f.config
+  await f.register(helmet, {
+    hsts: { maxAge: 31_536_000, includeSubDomains: true },
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        mediaSrc: ["'self'", 'blob:'],
+        connectSrc: ["'self'", server.publicUrl.replace(/^http/, 'ws')],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"]
+      }
+    },
+    referrerPolicy: { policy: 'no-referrer' },
+    crossOriginEmbedderPolicy: false
+  })
+  await f.register(cors, { origin: server.corsOrigins.length > 0 ? server.corsOrigins : false, credentials: false })
+  await f.register(rateLimit, {
+    max: server.rateLimitMax,
+    timeWindow: server.rateLimitWindow * 1000,
+    ...(f.redis ? { redis: f.redis, nameSpace: 'bedside:rl:' } : {}),
+    errorResponseBuilder: (_req, ctx) => ({
+      statusCode: 429, error: 'Too Many Requests', message: `Rate limit exceeded, retry in ${Math.ceil(ctx.ttl / 1000)} s`
+    })
+  })
+}, { name: 'security', dependencies: ['services'] })
