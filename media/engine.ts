@@ -28,6 +28,8 @@ export interface Consumed {
 
 export interface ProducerInfo {
   producerId: string; participantId: string; kind: MediaKind; source: MediaSource; paused: boolean
+  /** Codec the publisher sends, e.g. video/VP8 (what the forwarded stream decodes as). */
+  mimeType: string
 }
 
 export interface Layers { spatialLayer: number; temporalLayer?: number }

@@ -136,7 +136,8 @@ export function createWeriftEngine (config: MediaEngineConfig, _log?: EngineLogg
     },
     listProducers (visitId) {
       return [...roomOf(rooms, visitId).producers.values()].map((x) => ({
-        producerId: x.id, participantId: x.participantId, kind: x.kind, source: x.source, paused: x.forwarder.paused
+        producerId: x.id, participantId: x.participantId, kind: x.kind, source: x.source, paused: x.forwarder.paused,
+        mimeType: (x.transceiver.receiver.tracks[0]?.codec ?? x.transceiver.codecs[0])?.mimeType ?? 'unknown'
       }))
     },
     async pauseProducer (p, id) { owned(participantOf(rooms, p).part.producers, 'producer', id).forwarder.paused = true },

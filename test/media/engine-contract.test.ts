@@ -41,6 +41,7 @@ async function contract (t: Test, engine: MediaEngine, driver: ClientDriver): Pr
   const mic = await a.publish('audio', 'mic')
   const screen = await a.publish('video', 'screen')
   t.same(engine.listProducers(visitId).map((p) => p.source).sort(), ['camera', 'mic', 'screen'], 'screen share is its own producer')
+  t.match(engine.listProducers(visitId).find((p) => p.producerId === mic.producerId)?.mimeType, /^audio\/opus$/i, 'mic is opus')
 
   const subB = await b.subscribe(cam.producerId)
   const subC = await c.subscribe(cam.producerId)
@@ -51,6 +52,15 @@ async function contract (t: Test, engine: MediaEngine, driver: ClientDriver): Pr
   await waitFor('both subscribers receive video and bob audio', async () =>
     (await subB.received()) > 20 && (await subC.received()) > 20 && (await subMic.received()) > 5, 15_000)
   t.pass('two subscribers receive the camera, one the mic')
+  if (subB.framesDecoded) {
+    await waitFor('Chromium decodes forwarded frames', async () => (await subB.framesDecoded!()) > 10 && (await subC.framesDecoded!()) > 10, 15_000)
+    t.pass('both Chromium subscribers decode the camera (framesDecoded grows)')
+  }
+  if (driver.realMedia) {
+    await waitFor('an activeSpeaker event for the mic', () =>
+      events.some((e) => e.type === 'activeSpeaker' && e.producerId === mic.producerId && e.participantId === 'alice'))
+    t.pass('activeSpeaker names the talking participant')
+  }
   if (cam.keyframeRequests) t.ok(cam.keyframeRequests() >= 1, 'publisher was asked for a keyframe when subscribers connected')
 
   const stats = await engine.stats(b.ref)
@@ -103,12 +113,29 @@ t.test('werift engine contract (Node werift peers)', async (t) => {
   await contract(t, engine, nodeWerift)
 })
 
+/** A second codec: an H264 camera reaches a subscriber and decodes. */
+async function h264 (t: Test, engine: MediaEngine, driver: ClientDriver): Promise<void> {
+  const visitId = `visit-${randomUUID()}`
+  await engine.createRoom(visitId)
+  const a = await driver.join(engine, { visitId, participantId: 'alice' })
+  const b = await driver.join(engine, { visitId, participantId: 'bob' })
+  const cam = await a.publish('video', 'camera', { codec: 'H264' })
+  t.match(engine.listProducers(visitId)[0]?.mimeType, /^video\/h264$/i, 'publisher negotiated H264')
+  const sub = await b.subscribe(cam.producerId)
+  await engine.resumeConsumer(b.ref, sub.consumerId)
+  await waitFor('H264 frames decoded', async () => (await sub.framesDecoded!()) > 10, 15_000)
+  t.pass('H264 camera forwarded and decoded')
+  await engine.closeRoom(visitId)
+  await Promise.all([a.close(), b.close()])
+}
+
 t.test('werift engine contract (headless Chromium)', async (t) => {
   const driver = await chromiumDriver()
   t.teardown(() => driver.close())
   const engine = createWeriftEngine({ ...config, engine: 'werift' }, silent)
   t.teardown(() => engine.close())
   await contract(t, engine, driver)
+  await h264(t, engine, driver)
 })
 
 t.test('mediasoup engine contract (mediasoup-client in headless Chromium)', async (t) => {
@@ -126,4 +153,5 @@ t.test('mediasoup engine contract (mediasoup-client in headless Chromium)', asyn
   const driver = await chromiumDriver()
   t.teardown(() => driver.close())
   await contract(t, engine, driver)
+  await h264(t, engine, driver)
 })

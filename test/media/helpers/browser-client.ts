@@ -35,6 +35,7 @@ export async function chromiumDriver (): Promise<ClientDriver & { pages: Page[] 
   const pages: Page[] = []
   return {
     name: 'headless Chromium',
+    realMedia: true,
     pages,
     async join (engine, ref) {
       const page = await context.newPage()
@@ -68,9 +69,9 @@ async function weriftClient (engine: MediaEngine, ref: ParticipantRef, page: Pag
   let recvId: string | undefined
   return {
     ref,
-    async publish (kind: MediaKind, source) {
+    async publish (kind: MediaKind, source, opts) {
       sendId ??= (await engine.createTransport(ref, 'send')).id
-      const { offer, mid } = await call<{ offer: string; mid: string }>(page, 'werPublish', kind)
+      const { offer, mid } = await call<{ offer: string; mid: string }>(page, 'werPublish', kind, opts?.codec)
       const produced = await engine.produce(ref, sendId, { kind, source, offer: { engine: 'werift', offer, mid } })
       if (produced.answer.engine !== 'werift') throw new Error('engine mismatch')
       await call(page, 'werAnswer', produced.answer.answer)
@@ -101,9 +102,9 @@ async function mediasoupClient (engine: MediaEngine, ref: ParticipantRef, page: 
   let sending = false
   return {
     ref,
-    async publish (kind, source) {
+    async publish (kind, source, opts) {
       if (!sending) { sending = true; await call(page, 'msTransport', 'send', await engine.createTransport(ref, 'send')) }
-      return { producerId: await call<string>(page, 'msPublish', kind, source) }
+      return { producerId: await call<string>(page, 'msPublish', kind, source, opts?.codec) }
     },
     async subscribe (producerId) {
       if (!recvId) {

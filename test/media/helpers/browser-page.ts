@@ -35,9 +35,15 @@ export function pageMain (): void {
   }
 
   w.bds = {
-    async werPublish (kind: string): Promise<{ offer: string; mid: string }> {
+    async werPublish (kind: string, codec?: string): Promise<{ offer: string; mid: string }> {
       sendPc ??= new RTCPeerConnection({ iceServers: [] })
       const tr = sendPc.addTransceiver(await media(kind), { direction: 'sendonly' })
+      if (codec === 'H264') {
+        const h264 = RTCRtpSender.getCapabilities('video')!.codecs.filter((c) =>
+          c.mimeType === 'video/H264' && /packetization-mode=1/.test(c.sdpFmtpLine ?? '') && /profile-level-id=42e01f/.test(c.sdpFmtpLine ?? ''))
+        if (h264.length === 0) throw new Error('this Chromium cannot send H264')
+        tr.setCodecPreferences(h264)
+      }
       await sendPc.setLocalDescription(await sendPc.createOffer())
       await gathered(sendPc)
       return { offer: sendPc.localDescription!.sdp, mid: tr.mid! }
@@ -66,13 +72,14 @@ export function pageMain (): void {
         w.bdsProduce(t.id, kind, appData.source, rtpParameters).then((id: string) => ok({ id }), fail))
       if (direction === 'send') sendT = t; else recvT = t
     },
-    async msPublish (kind: string, source: string): Promise<string> {
+    async msPublish (kind: string, source: string, codecName?: string): Promise<string> {
       const track = await media(kind)
+      const codec = codecName ? device.rtpCapabilities.codecs.find((c: Any) => c.mimeType.toLowerCase() === `video/${codecName.toLowerCase()}`) : undefined
       // Simulcast: three layers the router picks from per subscriber bandwidth.
       const encodings = kind === 'video'
         ? [{ rid: 'r0', scaleResolutionDownBy: 4, maxBitrate: 100_000 }, { rid: 'r1', scaleResolutionDownBy: 2, maxBitrate: 300_000 }, { rid: 'r2', maxBitrate: 900_000 }]
         : undefined
-      const producer = await sendT.produce({ track, encodings, appData: { source } })
+      const producer = await sendT.produce({ track, encodings, codec, appData: { source } })
       return producer.id
     },
     async msConsume (c: Any): Promise<void> {

@@ -3,14 +3,16 @@ import type { MediaEngine, MediaKind, MediaSource, ParticipantRef } from '../../
 /** One participant's browser (or stand-in) as the engine contract sees it. */
 export interface TestClient {
   ref: ParticipantRef
-  publish (kind: MediaKind, source: MediaSource): Promise<{ producerId: string; keyframeRequests?: () => number }>
+  publish (kind: MediaKind, source: MediaSource, opts?: { codec?: 'VP8' | 'H264' }): Promise<{ producerId: string; keyframeRequests?: () => number }>
   /** Negotiates a consumer; it stays paused until the test resumes it. received(): RTP packets so far. */
-  subscribe (producerId: string): Promise<{ consumerId: string; received (): Promise<number> }>
+  subscribe (producerId: string): Promise<{ consumerId: string; received (): Promise<number>; framesDecoded? (): Promise<number> }>
   close (): Promise<void>
 }
 
 export interface ClientDriver {
   name: string
+  /** Real encoders and audio (Chromium): frames decode, audio levels drive activeSpeaker, H264 can be chosen. */
+  realMedia?: boolean
   join (engine: MediaEngine, ref: ParticipantRef): Promise<TestClient>
   close (): Promise<void>
 }
