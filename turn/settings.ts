@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs'
 import { isIPv6 } from 'node:net'
 import type { Config } from '../config/load.js'
 import type { TurnCredentialSettings } from './credentials.js'
+import type { TurnServerOptions } from './server.js'
 
 type TurnConfig = Config['turn']
 
@@ -41,4 +43,30 @@ export function turnConfigProblems (config: Config): string[] {
   }
   if (turn.defaultLifetime > turn.maxLifetime) problems.push('TURN_DEFAULT_LIFETIME must not exceed TURN_MAX_LIFETIME')
   return problems
+}
+
+/** Options of the bundled server from the configuration; reads the TLS files. */
+export function turnServerOptions (config: Config): TurnServerOptions {
+  const turn = config.turn
+  if (turn.secret === undefined) throw new TypeError('TURN_SECRET is not set')
+  return {
+    secret: turn.secret,
+    realm: turn.realm,
+    host: turn.host,
+    port: turn.port,
+    tcp: turn.tcp,
+    tls: turn.tlsPort !== undefined && turn.tlsCertFile !== undefined && turn.tlsKeyFile !== undefined
+      ? { port: turn.tlsPort, cert: readFileSync(turn.tlsCertFile), key: readFileSync(turn.tlsKeyFile) }
+      : undefined,
+    relayIp: turn.relayIp,
+    externalIp: turn.externalIp,
+    minPort: turn.minPort,
+    maxPort: turn.maxPort,
+    defaultLifetime: turn.defaultLifetime,
+    maxLifetime: turn.maxLifetime,
+    userQuota: turn.userQuota,
+    totalQuota: turn.totalQuota,
+    allowedPeers: turn.allowedPeers,
+    deniedPeers: turn.deniedPeers
+  }
 }
