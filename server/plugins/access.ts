@@ -16,13 +16,23 @@ export interface AccessOptions {
 
 export class MissingAccessDeclaration extends Error {}
 
+export interface RouteAccess { method: string | string[]; url: string; config?: { access?: Access } }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route with its access declaration, for the least-privilege tests and docs. */
+    accessTable: readonly RouteAccess[]
+  }
+}
+
 /**
  * Least privilege by construction: every route must say who may call it in
  * `config.access`; a route without one stops the server from starting.
  */
 export default fp(async function access (f: FastifyInstance, opts: AccessOptions) {
   f.decorateRequest('user', null)
-  const routes: Array<{ method: string | string[]; url: string; config?: { access?: Access } }> = []
+  const routes: RouteAccess[] = []
+  f.decorate('accessTable', routes)
 
   f.addHook('onRoute', (route) => {
     // A CORS preflight never carries credentials (Fetch standard), so it cannot require them.
