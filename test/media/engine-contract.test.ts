@@ -95,6 +95,7 @@ async function contract (t: Test, engine: MediaEngine, driver: ClientDriver): Pr
   await engine.closeParticipant(b.ref)
   let d = await engine.dump()
   t.equal(d.participants, 2, 'closeParticipant removes the participant')
+  t.equal(d.native.transports ?? d.native.peers, d.transports, `closeParticipant closed its transports underneath too: ${JSON.stringify(d)}`)
   t.ok((await engine.stats(a.ref)).producers.length === 2, 'others keep their producers')
   t.equal(await statusOf(engine.stats(b.ref)), 404, 'closed participant is gone')
 
