@@ -1,6 +1,7 @@
 import { auth } from './settings/auth.js'
 import { media } from './settings/media.js'
 import { phi } from './settings/phi.js'
+import { scheduler } from './settings/scheduler.js'
 import { server } from './settings/server.js'
 import { signalling } from './settings/signalling.js'
 import { stores } from './settings/stores.js'
@@ -11,4 +12,4 @@ import { turn } from './settings/turn.js'
  * file under settings/; add a section here and it is validated, typed and
  * documented like the rest.
  */
-export const sections = { server, stores, auth, phi, turn, media, signalling }
+export const sections = { server, stores, auth, phi, turn, media, scheduler, signalling }

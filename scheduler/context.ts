@@ -1,0 +1,28 @@
+import type { Config } from '../config/load.js'
+import type { AuditEntry } from '../core/audit/audit-log.js'
+import type { PhiCipher } from '../core/crypto/phi.js'
+import type { Db } from '../core/db/db.js'
+import type { Role } from '../core/roles.js'
+import type { ProviderVerifiedCheck } from './provider-verification.js'
+import type { SlotSearch } from './slot-search.js'
+
+export interface Actor { id: string; role: Role }
+
+/** Who is acting and from which request: what every audit entry needs. */
+export interface ActionContext { actor: Actor; requestId: string; ip: string }
+
+export interface SchedulerDeps {
+  db: Db
+  phi: PhiCipher
+  settings: Config['scheduler']
+  publicUrl: string
+  isProviderVerified: ProviderVerifiedCheck
+  slots: SlotSearch
+  now: () => number
+}
+
+export const auditFrom = (c: ActionContext, e: Omit<AuditEntry, 'actorId' | 'actorRole' | 'requestId' | 'ip'>): AuditEntry =>
+  ({ ...e, actorId: c.actor.id, actorRole: c.actor.role, requestId: c.requestId, ip: c.ip })
+
+/** Sealing context of an appointment's PHI columns: bound to the row, so a copied value does not open. */
+export const apptField = (id: string, column: 'reason' | 'cancel_reason') => ({ table: 'appointments', column, row: id })
