@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { randomUUID } from 'node:crypto'
 import type { DestinationStream } from 'pino'
 import { loggerOptions } from '../core/logger.js'
+import { createConsentCheck } from './auth/consent.js'
 import { createSessionGate } from './auth/session-gate.js'
 import access from './plugins/access.js'
 import audit from './plugins/audit.js'
@@ -41,7 +42,8 @@ export async function buildApp (s: Services, opts: AppOptions = {}): Promise<Fas
   await f.register(errors)
   await f.register(access, {
     tokens: s.tokens,
-    sessions: createSessionGate(s.db, s.config.auth.sessionIdleTimeout)
+    sessions: createSessionGate(s.db, s.config.auth.sessionIdleTimeout),
+    pendingConsent: createConsentCheck(s.db)
   })
   await f.register(audit)
   await f.register(inputGuard)

@@ -7,9 +7,10 @@ export interface TestUser { id: string; role: Role; email: string; token: string
 
 /**
  * A signed-in user of a role, written straight into the real tables (the
- * sign-in flow has its own tests). `mfa` defaults to true for roles that need it.
+ * sign-in flow has its own tests). `mfa` defaults to true for roles that need it;
+ * `consent` (default true) accepts the current consent documents.
  */
-export async function createTestUser (app: FastifyInstance, role: Role, opts: { mfa?: boolean; email?: string } = {}): Promise<TestUser> {
+export async function createTestUser (app: FastifyInstance, role: Role, opts: { mfa?: boolean; email?: string; consent?: boolean } = {}): Promise<TestUser> {
   const id = randomUUID()
   const email = opts.email ?? `${role}-${id.slice(0, 8)}@example.test`
   const mfa = opts.mfa ?? role !== 'patient'
@@ -22,6 +23,13 @@ export async function createTestUser (app: FastifyInstance, role: Role, opts: { 
     `INSERT INTO sessions (user_id, refresh_hash, mfa, expires_at) VALUES ($1, $2, $3, now() + interval '1 hour') RETURNING id`,
     [id, Buffer.from(randomUUID()), mfa])
   const sessionId = rows[0].id
+  // Accepts the current consent documents unless a test wants the consent gate.
+  if (opts.consent !== false) {
+    await app.db.query(
+      `INSERT INTO consent_acceptances (user_id, kind, version)
+       SELECT DISTINCT ON (kind) $1::uuid, kind, version FROM consent_documents WHERE $2 = ANY(roles) ORDER BY kind, version DESC`,
+      [id, role])
+  }
   const token = await app.tokens.sign({ sub: id, role, sid: sessionId, mfa })
   return { id, role, email, token, sessionId }
 }

@@ -1,0 +1,37 @@
+import type { FastifyInstance } from 'fastify'
+import { loadCommonPasswords } from '../../auth/common-passwords.js'
+import { createPasswordHasher, type PasswordHasher } from '../../auth/password-hasher.js'
+import { createSessions, type Sessions } from '../../auth/sessions.js'
+import { createThrottle, type Throttle } from '../../auth/throttle.js'
+import type { Notifier } from '../../notify/notifier.js'
+import { createOutboxNotifier } from '../../notify/outbox-notifier.js'
+
+/** What the auth routes share, built once per app from its config and services. */
+export interface AuthContext {
+  hasher: PasswordHasher
+  common: ReadonlySet<string>
+  throttle: Throttle
+  sessions: Sessions
+  notifier: Notifier
+  /** Links carry their token in the #fragment: browsers never send it to a server, so no access log holds it. */
+  link (page: 'accept-invitation' | 'verify-email' | 'sign-in', token?: string): string
+}
+
+export interface AuthRoutesOptions { notifier?: Notifier }
+
+export async function createAuthContext (f: FastifyInstance, opts: AuthRoutesOptions): Promise<AuthContext> {
+  const a = f.config.auth
+  const base = f.config.server.publicUrl.replace(/\/$/, '')
+  return {
+    hasher: await createPasswordHasher({ memoryCost: a.passwordHashMemory, timeCost: a.passwordHashIterations, parallelism: a.passwordHashParallelism }),
+    common: loadCommonPasswords(),
+    throttle: createThrottle(f.db, {
+      accountFree: a.loginFreeAttempts, ipFree: a.loginIpFreeAttempts, maxDelaySeconds: a.loginMaxDelay, windowSeconds: a.loginThrottleWindow
+    }),
+    sessions: createSessions(f.db, f.tokens, {
+      idleSeconds: a.sessionIdleTimeout, maxLifetimeSeconds: a.sessionMaxLifetime, accessTtlSeconds: a.accessTokenTtl
+    }),
+    notifier: opts.notifier ?? createOutboxNotifier(f.db, f.phi),
+    link: (page, token) => `${base}/${page}${token ? `#token=${token}` : ''}`
+  }
+}
