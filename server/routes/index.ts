@@ -1,9 +1,12 @@
 import type { FastifyInstance } from 'fastify'
 import authRoutes from './auth/index.js'
 import health from './health.js'
+import signalling from '../../signalling/plugin.js'
 
 /** Every route plugin of the API, in one list. */
 export async function registerRoutes (f: FastifyInstance): Promise<void> {
   await f.register(health)
   await f.register(authRoutes)
+  await f.register((await import('../../scheduler/plugin.js')).default, { db: f.db, phi: f.phi, config: f.config })
+  await f.register(signalling)
 }

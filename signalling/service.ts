@@ -1,0 +1,147 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { WebSocket } from 'ws'
+import type { Config } from '../config/load.js'
+import { appendAudit } from '../core/audit/audit-log.js'
+import type { PhiCipher } from '../core/crypto/phi.js'
+import type { Db } from '../core/db/db.js'
+import { createMediaEngine, type MediaEngine } from '../media/engine.js'
+import { issueTurnCredentials, TurnNotConfigured, type TurnCredentialRequest, type TurnCredentials } from '../turn/credentials.js'
+import { turnCredentialSettings } from '../turn/settings.js'
+import { findAppointment, JOINABLE } from './appointments.js'
+import { acceptConnection, JoinRefused, type Connection, type ConnectionHost, type ConnectionMeta } from './connection.js'
+import { SignalError } from './errors.js'
+import { createGuestStore } from './guests.js'
+import type { Identity } from './participant.js'
+import { CloseCodes, ErrorCodes, type IceServerOut } from './protocol.js'
+import { createVisitRegistry } from './registry.js'
+import { createTicketStore } from './tickets.js'
+import { visitStateOf } from './visits-repo.js'
+
+export interface SignallingDeps {
+  config: Config
+  db: Db
+  phi: PhiCipher
+  log: FastifyBaseLogger
+  /** An engine the caller owns (tests); otherwise one is created from config.media on first use and closed with the service. */
+  engine?: MediaEngine
+  /** TURN credential issuer (the TURN plugin's); defaults to turn/credentials.ts with config.turn. */
+  issueTurn?: (req: TurnCredentialRequest) => TurnCredentials
+}
+
+/** Everything behind GET /ws and the ticket routes, one per API process. */
+export function createSignalling (deps: SignallingDeps) {
+  const { config, db, phi, log } = deps
+  const s = config.signalling
+  const tickets = createTicketStore(db, s.ticketTtl)
+  const guests = createGuestStore(db, phi, s.guestInviteTtl)
+  const turnSettings = turnCredentialSettings(config)
+  const issueTurn = deps.issueTurn ?? ((req: TurnCredentialRequest) => issueTurnCredentials(req, turnSettings))
+  const connections = new Set<Connection>()
+
+  let enginePromise: Promise<MediaEngine> | undefined
+  const engine = (): Promise<MediaEngine> => {
+    enginePromise ??= (deps.engine ? Promise.resolve(deps.engine) : createMediaEngine(config.media, log)).then((e) => {
+      e.onEvent((ev) => registry.handleMediaEvent(ev))
+      return e
+    })
+    return enginePromise
+  }
+
+  const iceServers = (participantId: string, ttlSeconds: number): IceServerOut[] => {
+    try {
+      const c = issueTurn({ participantId, ttlSeconds: Math.min(ttlSeconds, turnSettings.maxTtlSeconds) })
+      return [{ urls: c.urls, username: c.username, credential: c.credential, expiresAt: c.expiresAt }]
+    } catch (err) {
+      if (err instanceof TurnNotConfigured) return []
+      throw err
+    }
+  }
+
+  const registry = createVisitRegistry({
+    db, engine, iceServers, log,
+    settings: { resumeGraceMs: s.resumeGrace * 1000, maxParticipants: s.maxParticipants, turnTtl: s.turnTtl }
+  })
+
+  const refuse = async (meta: ConnectionMeta, reason: string, appointmentId?: string): Promise<never> => {
+    await appendAudit(db, {
+      action: 'visit.join', outcome: 'denied', targetType: appointmentId ? 'appointment' : null, targetId: appointmentId ?? null,
+      requestId: meta.requestId, ip: meta.ip, details: { reason }
+    })
+    throw new JoinRefused(ErrorCodes.ticketInvalid, `Visit ticket refused (${reason}); request a new one`, CloseCodes.ticketInvalid)
+  }
+
+  const host: ConnectionHost = {
+    limits: {
+      maxMessageBytes: s.maxMessageBytes, rateBurst: s.rateBurst, ratePerSecond: s.ratePerSecond,
+      rateStrikes: s.rateStrikes, maxInvalid: s.maxInvalid, joinTimeoutMs: s.joinTimeout * 1000
+    },
+    log,
+    async join (data, sink, meta) {
+      const ticket = await tickets.redeem(data.ticket)
+      if (!ticket.ok) return refuse(meta, ticket.reason)
+      const appt = await findAppointment(db, ticket.appointmentId)
+      if (!appt || !JOINABLE.has(appt.status) || (await visitStateOf(db, appt.id)) === 'ended') {
+        return refuse(meta, 'appointment not open', ticket.appointmentId)
+      }
+      let identity: Identity
+      if (ticket.holder.kind === 'guest') {
+        const guest = await guests.get(ticket.holder.guestId)
+        if (!guest) return refuse(meta, 'invite revoked', appt.id)
+        identity = { kind: 'guest', guestId: guest.guestId, guestKind: guest.guestKind, label: guest.label }
+      } else {
+        identity = ticket.holder
+      }
+      for (let attempt = 0; ; attempt++) {
+        const visit = await registry.visitFor(appt.id)
+        try {
+          const { p, result } = await visit.join(identity, sink, data.deviceCheck)
+          return { visit, p, result }
+        } catch (err) {
+          // The last participant left between lookup and join: that visit is gone, open the next one.
+          if (attempt === 0 && err instanceof SignalError && err.code === ErrorCodes.visitEnded && visit.closed && !visit.ended) continue
+          if (err instanceof SignalError && err.code === ErrorCodes.visitEnded) throw new JoinRefused(err.code, err.message, CloseCodes.visitEnded)
+          throw err
+        }
+      }
+    },
+    async resume (token, sink, meta) {
+      const hit = registry.takeResume(token)
+      if (!hit) return refuse(meta, 'resume token unknown or expired')
+      try {
+        const result = await hit.visit.resume(hit.participant, sink)
+        return { visit: hit.visit, p: hit.participant, result }
+      } catch (err) {
+        if (err instanceof SignalError && err.code === ErrorCodes.visitEnded) throw new JoinRefused(err.code, err.message, CloseCodes.visitEnded)
+        throw err
+      }
+    },
+    context: (visit, p) => ({ visit, p, db, phi, guests, engine }),
+    track (c) { connections.add(c); return () => connections.delete(c) }
+  }
+
+  // One sweep for all sockets: ping, and close those silent for two intervals.
+  const beatMs = s.heartbeatInterval * 1000
+  const heartbeat = setInterval(() => {
+    const cutoff = Date.now() - 2 * beatMs
+    for (const c of connections) {
+      if (c.lastSeen < cutoff) { c.close(CloseCodes.idle, 'heartbeat missed'); c.terminate() } else c.ping()
+    }
+  }, beatMs)
+  heartbeat.unref()
+
+  return {
+    tickets,
+    guests,
+    registry,
+    engine,
+    get connections () { return connections.size },
+    accept (socket: WebSocket, meta: ConnectionMeta) { return acceptConnection(socket, meta, host) },
+    async close (): Promise<void> {
+      clearInterval(heartbeat)
+      await registry.shutdown()
+      for (const c of connections) c.close(CloseCodes.goingAway, 'server shutting down')
+      if (enginePromise && !deps.engine) await (await enginePromise).close()
+    }
+  }
+}
+export type Signalling = ReturnType<typeof createSignalling>
