@@ -26,3 +26,9 @@ export const auditFrom = (c: ActionContext, e: Omit<AuditEntry, 'actorId' | 'act
 
 /** Sealing context of an appointment's PHI columns: bound to the row, so a copied value does not open. */
 export const apptField = (id: string, column: 'reason' | 'cancel_reason') => ({ table: 'appointments', column, row: id })
+
+/** The signed-in actor of a request; routes run only after the access check set it. */
+export function actionContext (req: { user: { id: string; role: Role } | null; id: string; ip: string }): ActionContext {
+  if (!req.user) throw new Error('scheduler route reached without a user: its config.access is wrong')
+  return { actor: { id: req.user.id, role: req.user.role }, requestId: req.id, ip: req.ip }
+}

@@ -16,22 +16,28 @@ export interface EnqueueInput {
 
 const prefix = (appointmentId: string) => `appt:${appointmentId}:`
 export const outboxToContext = (outboxId: string) => ({ table: 'outbox', column: 'to', row: outboxId })
-export const contactContext = (userId: string, channel: Channel) => ({ table: 'reminder_preferences', column: `to_${channel}`, row: userId })
+/** Sealing context of a stored contact address: bound to its preference row (column to_sealed). */
+export const contactContext = (prefId: string) => ({ table: 'reminder_preferences', column: 'to', row: prefId })
 
 /** Addresses a user gets reminders at, after their opt-outs. */
 async function reminderAddresses (tx: Queryable, phi: PhiCipher, userId: string): Promise<Array<{ channel: Channel; to: string }>> {
-  const { rows } = await tx.query<{ email_sealed: Buffer; channel: Channel | null; opted_out: boolean | null; to_sealed: Buffer | null }>(
-    `SELECT u.email_sealed, p.channel, p.opted_out, p.to_sealed
+  const { rows } = await tx.query<{ email_sealed: Buffer; id: string | null; channel: Channel | null; opted_out: boolean | null; to_sealed: Buffer | null }>(
+    `SELECT u.email_sealed, p.id, p.channel, p.opted_out, p.to_sealed
        FROM users u LEFT JOIN reminder_preferences p ON p.user_id = u.id WHERE u.id = $1 AND u.disabled_at IS NULL`, [userId])
   if (rows.length === 0) return []
   const pref = (c: Channel) => rows.find((r) => r.channel === c)
   const out: Array<{ channel: Channel; to: string }> = []
   if (!pref('email')?.opted_out) {
-    const email = pref('email')?.to_sealed
-    out.push({ channel: 'email', to: email ? phi.open(email, contactContext(userId, 'email')) : phi.open(rows[0].email_sealed, { table: 'users', column: 'email', row: userId }) })
+    const email = pref('email')
+    out.push({
+      channel: 'email',
+      to: email?.to_sealed && email.id
+        ? phi.open(email.to_sealed, contactContext(email.id))
+        : phi.open(rows[0].email_sealed, { table: 'users', column: 'email', row: userId })
+    })
   }
   const sms = pref('sms')
-  if (sms && !sms.opted_out && sms.to_sealed) out.push({ channel: 'sms', to: phi.open(sms.to_sealed, contactContext(userId, 'sms')) })
+  if (sms?.id && !sms.opted_out && sms.to_sealed) out.push({ channel: 'sms', to: phi.open(sms.to_sealed, contactContext(sms.id)) })
   return out
 }
 

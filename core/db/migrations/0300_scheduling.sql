@@ -84,7 +84,9 @@ CREATE INDEX appointments_patient ON appointments (patient_id, starts_at);
 CREATE INDEX appointments_provider_time ON appointments (provider_id, starts_at);
 
 -- Per user, per channel reminder choices. No row: reminders on (where a contact exists).
+-- to_sealed is bound to id (the key rotation engine's naming rule).
 CREATE TABLE reminder_preferences (
+  id          uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(),
   user_id     uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
   channel     text NOT NULL CHECK (channel IN ('email', 'sms')),
   opted_out   boolean NOT NULL DEFAULT false,

@@ -1,0 +1,31 @@
+import type { FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { BadRequest } from '../../core/errors.js'
+import type { SchedulerDeps } from '../context.js'
+import { SlotPage, SlotQuery, errors } from '../schemas.js'
+import { decodeCursor } from '../slot-search.js'
+
+export default async function slotRoutes (fastify: FastifyInstance, d: SchedulerDeps) {
+  const f = fastify.withTypeProvider<TypeBoxTypeProvider>()
+
+  // Free times say nothing about patients, but searching still needs an account: no anonymous scraping of calendars.
+  f.get('/slots', {
+    config: { access: { roles: ['patient', 'provider', 'staff'] } },
+    schema: {
+      tags: ['Scheduling: slots'],
+      description: 'Free slots by provider, specialty, visit type and time range; times in UTC with the provider\'s zone. Paginate with nextCursor.',
+      querystring: SlotQuery, response: { 200: SlotPage, ...errors(400) }
+    }
+  }, async (req) => {
+    const q = req.query
+    const from = Date.parse(q.from)
+    const to = Date.parse(q.to)
+    if (!(to > from)) throw new BadRequest('to must be after from')
+    if (to - from > d.settings.searchMaxDays * 86_400_000) throw new BadRequest(`A search may cover at most ${d.settings.searchMaxDays} days`)
+    if (q.cursor && !decodeCursor(q.cursor)) throw new BadRequest('cursor is not valid')
+    return d.slots.search({
+      providerId: q.providerId, specialty: q.specialty, visitType: q.visitType, visitTypeId: q.visitTypeId,
+      from, to, limit: q.limit ?? 50, cursor: q.cursor
+    })
+  })
+}
