@@ -1,5 +1,5 @@
 import { appendAudit } from '../../core/audit/audit-log.js'
-import type { PhiCipher } from '../../core/crypto/phi.js'
+import { normaliseEmail, type PhiCipher } from '../../core/crypto/phi.js'
 import type { Queryable } from '../../core/db/db.js'
 import type { Notifier } from '../notify/notifier.js'
 import { findByEmail, insertUser } from './accounts.js'
@@ -38,7 +38,7 @@ export async function inviteStaff (tx: Queryable, phi: PhiCipher, deps: InviteDe
   }
   const token = await issueOneTimeToken(tx, 'invitation', userId, r.ttlSeconds, r.actor.id)
   const link = deps.link('accept-invitation', token)
-  await deps.notifier.send({ userId, to: r.email, purpose: 'invitation', link }, tx)
+  await deps.notifier.send({ userId, to: normaliseEmail(r.email), purpose: 'invitation', link }, tx)
   await appendAudit(tx, {
     action: 'invitation.create', outcome: 'success', actorId: r.actor.id, actorRole: r.actor.role,
     targetType: 'user', targetId: userId, requestId: r.actor.requestId ?? null, ip: r.actor.ip ?? null,

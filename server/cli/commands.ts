@@ -1,3 +1,4 @@
+import { createAdmin, unlock } from './admin.js'
 import { auditVerify } from './audit.js'
 import type { CliCommand } from './command.js'
 import { jwtKeysNew } from './jwt-keys.js'
@@ -5,5 +6,6 @@ import { jwtKeysNew } from './jwt-keys.js'
 /** Every CLI command by name. */
 export const commands: Record<string, CliCommand> = {
   'audit verify': auditVerify,
-  'jwt-keys new': jwtKeysNew
+  'jwt-keys new': jwtKeysNew,
+  'create-admin': createAdmin, unlock
 }

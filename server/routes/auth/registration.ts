@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
+import { normaliseEmail } from '../../../core/crypto/phi.js'
 import { emailOf, findByEmail, insertUser } from '../../auth/accounts.js'
 import { InvalidLink, WeakPassword } from '../../auth/errors.js'
 import { consumeOneTimeToken, issueOneTimeToken } from '../../auth/one-time-tokens.js'
@@ -33,13 +34,13 @@ export default async function registration (fp: FastifyInstance, ctx: AuthContex
       const id = await insertUser(tx, f.phi, { role: 'patient', email: req.body.email, passwordHash: hash })
       if (id) {
         const token = await issueOneTimeToken(tx, 'verification', id, ttl.verificationTtl, null)
-        await ctx.notifier.send({ userId: id, to: req.body.email, purpose: 'verify-email', link: ctx.link('verify-email', token) }, tx)
+        await ctx.notifier.send({ userId: id, to: normaliseEmail(req.body.email), purpose: 'verify-email', link: ctx.link('verify-email', token) }, tx)
         await req.audit({ action: 'auth.register', outcome: 'success', actorId: id, actorRole: 'patient', targetType: 'user', targetId: id }, tx)
         return
       }
       const existing = await findByEmail(tx, f.phi, req.body.email)
       if (existing) {
-        await ctx.notifier.send({ userId: existing.id, to: req.body.email, purpose: 'registration-attempt', link: ctx.link('sign-in') }, tx)
+        await ctx.notifier.send({ userId: existing.id, to: normaliseEmail(req.body.email), purpose: 'registration-attempt', link: ctx.link('sign-in') }, tx)
       }
       await req.audit({ action: 'auth.register', outcome: 'failure', targetType: 'user', targetId: existing?.id ?? null, details: { reason: 'exists' } }, tx)
     })
