@@ -9,4 +9,5 @@ export async function registerRoutes (f: FastifyInstance): Promise<void> {
   await f.register(authRoutes)
   await f.register((await import('../../scheduler/plugin.js')).default, { db: f.db, phi: f.phi, config: f.config })
   await f.register(signalling)
+  await f.register((await import('./records/index.js')).default)
 }
