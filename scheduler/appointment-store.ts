@@ -75,11 +75,11 @@ export function appointmentStore (q: Queryable) {
            version = version + 1, updated_at = now() WHERE id = $1 RETURNING ${COLS}`, [id, status, checkIn])
       return rows[0]
     },
-    /** Who is waiting: checked in, not yet seen. */
+    /** Who is waiting: checked in (here or by the visit's own join), not yet seen. */
     async waiting (providerId: string | null): Promise<AppointmentRow[]> {
       const { rows } = await q.query<AppointmentRow>(
         `SELECT ${COLS} FROM appointments WHERE status = 'arrived' AND ($1::uuid IS NULL OR provider_id = $1)
-          ORDER BY checked_in_at, starts_at LIMIT 500`, [providerId])
+          ORDER BY coalesce(checked_in_at, updated_at), starts_at LIMIT 500`, [providerId])
       return rows
     }
   }

@@ -127,7 +127,7 @@ export default async function appointmentRoutes (fastify: FastifyInstance, d: Sc
     const rows = await appointmentStore(d.db).waiting(providerId)
     return {
       waiting: rows.map((a) => ({
-        appointmentId: a.id, patientId: a.patientId, providerId: a.providerId, startsAt: a.startsAt.toISOString(), checkedInAt: a.checkedInAt!.toISOString()
+        appointmentId: a.id, patientId: a.patientId, providerId: a.providerId, startsAt: a.startsAt.toISOString(), checkedInAt: (a.checkedInAt ?? a.updatedAt).toISOString()
       }))
     }
   })
