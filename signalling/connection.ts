@@ -97,11 +97,12 @@ export function acceptConnection (socket: WebSocket, meta: ConnectionMeta, host:
       }
       if (!joined) throw new SignalError(ErrorCodes.notJoined, 'Send join (or resume) first')
       const { visit, p } = joined
-      if (p.sink !== sink) throw new SignalError(ErrorCodes.conflict, 'This socket no longer speaks for the participant')
+      if (p.sink !== sink) throw new SignalError(p.sink === null && visit.ended ? ErrorCodes.visitEnded : ErrorCodes.conflict, 'This socket no longer speaks for the participant')
       checkAllowed(req.method, p)
       const result = await handlers[req.method](host.context(visit, p), req.data)
       write({ id: req.id, ok: true, result } as ServerMessage)
       if (req.method === 'leave') { joined = null; close(CloseCodes.normal, 'left') }
+      if (req.method === 'endVisit') { joined = null; close(CloseCodes.visitEnded, 'visit ended') }
     } catch (err) {
       if (err instanceof JoinRefused) {
         fail(req.id, err.code, err.message)

@@ -275,7 +275,8 @@ export function createVisit (id: string, appointmentId: string, deps: VisitDeps)
           await appendAudit(tx, { action: 'visit.end', outcome: 'success', ...by, targetType: 'appointment', targetId: appointmentId,
             details: { visitId: id, participants: participants.size } })
         })
-        await closeAll({ event: 'visitEnded', data: { endedAt: new Date().toISOString() } }, CloseCodes.visitEnded, 'visit ended')
+        // The host's own socket closes after its reply (see connection.ts).
+        await closeAll({ event: 'visitEnded', data: { endedAt: new Date().toISOString() } }, CloseCodes.visitEnded, 'visit ended', host)
       })
     },
 
@@ -283,12 +284,12 @@ export function createVisit (id: string, appointmentId: string, deps: VisitDeps)
     shutdown (): Promise<void> { return closeAll(null, CloseCodes.goingAway, 'server shutting down') }
   }
 
-  const closeAll = async (m: ServerMessage | null, code: number, reason: string) => {
+  const closeAll = async (m: ServerMessage | null, code: number, reason: string, keepOpen?: Participant) => {
     for (const p of participants.values()) {
       if (p.graceTimer) { clearTimeout(p.graceTimer); p.graceTimer = null }
       deps.resume.forget(p)
       if (m) p.sink?.send(m)
-      p.sink?.close(code, reason)
+      if (p !== keepOpen) p.sink?.close(code, reason)
       p.sink = null
     }
     participants.clear()
