@@ -7,5 +7,6 @@ import { jwtKeysNew } from './jwt-keys.js'
 export const commands: Record<string, CliCommand> = {
   'audit verify': auditVerify,
   'jwt-keys new': jwtKeysNew,
-  'create-admin': createAdmin, unlock
+  'create-admin': createAdmin, unlock,
+  ...(await import('./keys.js')).keyCommands
 }

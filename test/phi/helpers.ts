@@ -1,5 +1,16 @@
 import { randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
+import type { Test } from 'tap'
+import { loadConfig, type Config } from '../../config/load.js'
+import { newKeyringJson, writeKeyringFile } from '../../core/crypto/keyring.js'
+import { buildApp } from '../../server/app.js'
+import { signingKeysFromJwks, newSigningJwk } from '../../server/auth/signing-keys.js'
+import { commands } from '../../server/cli/commands.js'
+import { createServices } from '../../server/services.js'
+import { testDb } from '../helpers/db.js'
 
 let slot = 0
 
@@ -47,4 +58,36 @@ export function sampleProfile (tag = randomUUID().slice(0, 8)) {
 export function secretsOf (p: ReturnType<typeof sampleProfile>): string[] {
   return [p.legalName.family, p.legalName.given[0], p.preferredName, p.genderIdentity, p.phone, p.phone.slice(1), p.email,
     p.address.line[0], p.address.city, p.emergencyContact.name, p.emergencyContact.phone]
+}
+
+/**
+ * A real app whose PHI keyring is a file on disk (as in production), so the
+ * `keys` CLI run against the same config and database changes what it uses.
+ */
+export async function buildFileKeyedApp (t: Test) {
+  const dir = mkdtempSync(join(tmpdir(), 'bedside-phi-'))
+  const keyringFile = join(dir, 'phi-keyring.json')
+  writeKeyringFile(keyringFile, newKeyringJson())
+  const databaseUrl = await testDb(t)
+  const config = loadConfig({
+    env: {},
+    overrides: { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dir, DATABASE_URL: databaseUrl, RATE_LIMIT_MAX: '1000000', PHI_KEYRING_FILE: keyringFile }
+  })
+  const services = await createServices(config, { signingKeys: await signingKeysFromJwks({ keys: [await newSigningJwk('test-1')] }) })
+  const app = await buildApp(services)
+  t.teardown(async () => {
+    await app.close()
+    await services.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  await app.ready()
+  return { app, config, keyringFile }
+}
+
+/** Runs a CLI command in-process and captures what it printed. */
+export async function runCli (config: Config, name: string, args: string[] = []) {
+  const out: string[] = []
+  const err: string[] = []
+  const code = await commands[name].run(config, args, { out: (s) => out.push(s), err: (s) => err.push(s) })
+  return { code, out: out.join('\n'), err: err.join('\n') }
 }

@@ -1,0 +1,108 @@
+import { join, resolve } from 'node:path'
+import type { Config } from '../../config/load.js'
+import { nextKeyId, readKeyringFile, writeKeyringFile } from '../../core/crypto/keyring.js'
+import { randomBytes } from 'node:crypto'
+import { keyReferences, rotateAll } from '../../core/crypto/rotation.js'
+import type { CliCommand, CliIo } from './command.js'
+import { withServices } from './with-services.js'
+
+/** The same file the API reads (services.ts): PHI_KEYRING_FILE, or the development keyring under DATA_DIR. */
+export const keyringPath = (config: Config) => config.phi.keyringFile ?? join(resolve(config.server.dataDir), 'phi-keyring.json')
+
+const usage = (io: CliIo, text: string) => { io.err(text); return 64 }
+
+const status: CliCommand = {
+  summary: 'PHI keys: versions, which is active, how many stored values each still protects',
+  async run (config, _args, io) {
+    const file = readKeyringFile(keyringPath(config))
+    return withServices(config, async ({ db }) => {
+      const refs = await keyReferences(db)
+      for (const id of Object.keys(file.keys)) {
+        const mine = refs.filter((r) => r.keyId === id)
+        const n = mine.reduce((s, r) => s + r.count, 0)
+        io.out(`${id}${id === file.active ? ' (active)' : ''}: ${n} value(s)${mine.length ? ' in ' + mine.map((r) => `${r.where}=${r.count}`).join(', ') : ''}`)
+      }
+      const unknown = refs.filter((r) => !(r.keyId in file.keys))
+      for (const u of unknown) io.err(`WARNING: ${u.count} value(s) in ${u.where} use key '${u.keyId}', which is not in the keyring`)
+      return unknown.length ? 2 : 0
+    })
+  }
+}
+
+const add: CliCommand = {
+  summary: 'add a new PHI key version and make it active for writes at once (then run keys rotate)',
+  async run (config, _args, io) {
+    const path = keyringPath(config)
+    const file = readKeyringFile(path)
+    const id = nextKeyId(Object.keys(file.keys))
+    writeKeyringFile(path, { ...file, active: id, keys: { ...file.keys, [id]: randomBytes(32).toString('base64') } })
+    io.out(`${id} is now the active PHI key in ${path}; running servers write with it within a second.`)
+    io.out('Run `bedside keys rotate` to move existing values onto it; older keys stay until nothing uses them.')
+    return 0
+  }
+}
+
+const rotate: CliCommand = {
+  summary: 're-wrap/re-encrypt stored PHI onto the active key in batches (--batch N); safe while serving; Ctrl-C and rerun to resume',
+  async run (config, args, io) {
+    const i = args.indexOf('--batch')
+    const batchSize = i >= 0 ? Number(args[i + 1]) : 200
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) return usage(io, 'usage: keys rotate [--batch 1..10000]')
+    const stop = new AbortController()
+    const onSignal = () => { io.err('stopping after this batch...'); stop.abort() }
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
+    try {
+      return await withServices(config, async ({ db, phi }) => {
+        io.out(`rotating onto ${phi.activeKeyId} in batches of ${batchSize}`)
+        const r = await rotateAll(db, phi, {
+          batchSize,
+          signal: stop.signal,
+          onProgress: (p) => io.out(`  ${p.target}: ${p.done}/${p.total}${p.failed ? ` (${p.failed} failed)` : ''}`),
+          onFailure: (target, row) => io.err(`  could not open ${target} row ${row}: left as is (tampered, or its key is missing)`)
+        })
+        if (r.interrupted) {
+          io.out(`interrupted after moving ${r.moved} value(s); run \`bedside keys rotate\` again to resume (${r.remaining} left)`)
+          return 130
+        }
+        io.out(`done: ${r.moved} value(s) moved to ${phi.activeKeyId}; ${r.remaining} still on older keys${r.failed ? `; ${r.failed} could not be opened` : ''}`)
+        return r.remaining === 0 ? 0 : 2
+      })
+    } finally {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    }
+  }
+}
+
+const remove: CliCommand = {
+  summary: 'remove a retired PHI key version (refused while anything still uses it)',
+  async run (config, args, io) {
+    const id = args[0]
+    if (!id) return usage(io, 'usage: keys remove <key id>')
+    const path = keyringPath(config)
+    const file = readKeyringFile(path)
+    if (!(id in file.keys)) return usage(io, `key '${id}' is not in the keyring`)
+    if (id === file.active) { io.err(`key '${id}' is the active key: add a new one (keys new) and rotate first`); return 2 }
+    return withServices(config, async ({ db }) => {
+      const refs = (await keyReferences(db)).filter((r) => r.keyId === id)
+      if (refs.length > 0) {
+        io.err(`key '${id}' cannot be removed: it still protects ${refs.reduce((s, r) => s + r.count, 0)} value(s) (${refs.map((r) => `${r.where}=${r.count}`).join(', ')}). Run \`bedside keys rotate\` first.`)
+        return 2
+      }
+      const fresh = readKeyringFile(path)
+      const keys = { ...fresh.keys }
+      delete keys[id]
+      writeKeyringFile(path, { ...fresh, keys })
+      io.out(`key '${id}' removed: nothing referred to it`)
+      return 0
+    })
+  }
+}
+
+export const keyCommands: Record<string, CliCommand> = {
+  'keys status': status,
+  'keys new': add,
+  'keys rotate': rotate,
+  'keys remove': remove
+}
