@@ -27,10 +27,18 @@ export interface SlotInput {
 const MINUTE = 60_000
 const overlaps = (a: Interval, list: readonly Interval[]) => list.some((b) => a.start < b.end && b.start < a.end)
 
-function wallClock (day: DateTime, time: string, zone: string): DateTime {
+/**
+ * A wall-clock time on a local day, in epoch ms. In a spring-forward gap
+ * luxon moves the time forward, as a wall clock does. A time that occurs
+ * twice (fall back) opens a window at its first occurrence and closes one at
+ * its second, so the window holds every real minute the clock shows.
+ */
+function wallClock (day: DateTime, time: string, zone: string, edge: 'open' | 'close'): number {
   const [h, m] = time.split(':').map(Number)
-  // In a spring-forward gap luxon moves the time forward, as a wall clock does.
-  return DateTime.fromObject({ year: day.year, month: day.month, day: day.day, hour: h, minute: m }, { zone })
+  const t = DateTime.fromObject({ year: day.year, month: day.month, day: day.day, hour: h, minute: m }, { zone })
+  const all = t.getPossibleOffsets().map((d) => d.toMillis())
+  if (all.length < 2) return t.toMillis()
+  return edge === 'open' ? Math.min(...all) : Math.max(...all)
 }
 
 /**
@@ -58,8 +66,8 @@ export function generateSlots (i: SlotInput): Interval[] {
     for (const r of rules) {
       if (r.weekday !== day.weekday) continue
       if ((r.validFrom && iso < r.validFrom) || (r.validUntil && iso > r.validUntil)) continue
-      const windowStart = wallClock(day, r.startTime, c.timeZone).toMillis()
-      const windowEnd = wallClock(day, r.endTime, c.timeZone).toMillis()
+      const windowStart = wallClock(day, r.startTime, c.timeZone, 'open')
+      const windowEnd = wallClock(day, r.endTime, c.timeZone, 'close')
       for (let busyFrom = windowStart; busyFrom + step <= windowEnd; busyFrom += step) {
         const start = busyFrom + before
         if (start < earliest || start >= latest || seen.has(start)) continue
