@@ -81,13 +81,14 @@ export default async function mfa (fp: FastifyInstance, ctx: AuthContext) {
     const secret = await secretOf(me.id)
     if (!u.mfa_enabled || !secret) throw new Conflict('Two-step sign-in is not on')
     const passwordOk = u.password_hash !== null && await ctx.hasher.verify(u.password_hash, req.body.password)
+    // Length before the code, so a refusal here does not use up the user's current code.
+    if (passwordOk && [...normalisePassword(req.body.password)].length < PASSWORD_MIN_SINGLE_FACTOR) {
+      // A password-only account needs the longer password (NIST SP 800-63B-4).
+      throw new Unprocessable(`Change your password to one of at least ${PASSWORD_MIN_SINGLE_FACTOR} characters before turning two-step sign-in off`)
+    }
     if (!passwordOk || !(await checkCode(me.id, secret, req.body.code))) {
       await req.audit({ action: 'auth.mfa-disable', outcome: 'failure', targetType: 'user', targetId: me.id, details: { reason: passwordOk ? 'wrong-code' : 'wrong-password' } })
       throw new Unprocessable('The password or code is wrong')
-    }
-    // A password-only account needs the longer password (NIST SP 800-63B-4).
-    if ([...normalisePassword(req.body.password)].length < PASSWORD_MIN_SINGLE_FACTOR) {
-      throw new Unprocessable(`Change your password to one of at least ${PASSWORD_MIN_SINGLE_FACTOR} characters before turning two-step sign-in off`)
     }
     await f.db.transaction(async (tx) => {
       await tx.query('UPDATE users SET mfa_secret_sealed = NULL, mfa_enabled_at = NULL, updated_at = now() WHERE id = $1', [me.id])
