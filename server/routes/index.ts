@@ -10,4 +10,5 @@ export async function registerRoutes (f: FastifyInstance): Promise<void> {
   await f.register((await import('../../scheduler/plugin.js')).default, { db: f.db, phi: f.phi, config: f.config })
   await f.register(signalling)
   await f.register((await import('./records/index.js')).default)
+  await f.register((await import('../../web/plugin.js')).default)
 }

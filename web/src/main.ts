@@ -1,0 +1,25 @@
+import { createApi } from './api.js'
+import type { Cleanup, Ctx } from './context.js'
+import { signInPage } from './pages/sign-in.js'
+
+/**
+ * Single page app: the access token lives in memory only, so the pages are
+ * views swapped in place rather than separate documents.
+ */
+function start (): void {
+  const root = document.getElementById('main')
+  if (!root) return
+  let cleanup: Cleanup | void
+  const ctx: Ctx = {
+    api: createApi(),
+    root,
+    user: undefined,
+    go (page) {
+      try { cleanup?.() } finally { cleanup = page(ctx) }
+    }
+  }
+  ctx.go(signInPage)
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start)
+else start()

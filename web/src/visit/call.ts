@@ -1,0 +1,168 @@
+import type { AdapterOptions, LocalProducer, MediaAdapter, RemoteConsumer } from '../media/adapter.js'
+import { createAdapter } from '../media/create-adapter.js'
+import type { MediaSource, ProducerInfoOut, Signaller, VisitSnapshot } from '../protocol.js'
+
+export interface CallEvents {
+  remoteAdded (c: RemoteConsumer): void
+  remoteRemoved (producerId: string): void
+  remotePaused (producerId: string, paused: boolean): void
+  /** Media could not be (re)built; the text is for the status line. */
+  problem (text: string): void
+}
+
+export interface CallOptions {
+  signal: Signaller
+  iceTransportPolicy: RTCIceTransportPolicy
+  /** Local camera and microphone (from the device check); tracks may be missing. */
+  local: MediaStream
+  events: CallEvents
+}
+
+export interface Call {
+  /** Builds media for this admission (or again after a resume / ICE restart). */
+  start (snap: VisitSnapshot): Promise<void>
+  /** Media was lost (new socket, failed transport): tear down locally and build it again. */
+  rebuild (producers: ProducerInfoOut[], snap?: VisitSnapshot): Promise<void>
+  onNewProducer (p: ProducerInfoOut): void
+  onProducerGone (producerId: string): void
+  setMic (on: boolean): Promise<void>
+  setCamera (on: boolean): Promise<void>
+  startScreen (track: MediaStreamTrack): Promise<void>
+  stopScreen (): Promise<void>
+  readonly micOn: boolean
+  readonly cameraOn: boolean
+  readonly sharing: boolean
+  stats (): Promise<RTCStatsReport[]>
+  close (): void
+}
+
+const toRtc = (s: VisitSnapshot): RTCIceServer[] => s.iceServers.map((x) => ({ urls: x.urls, username: x.username, credential: x.credential }))
+
+/**
+ * One participant's media in a visit, engine-blind: what to send, what to
+ * receive, and rebuilding both when the server dropped them (resume on a new
+ * socket, ICE restart). Mute and camera-off pause the producer on the server
+ * so the others see it, and survive a rebuild.
+ */
+export function createCall (o: CallOptions): Call {
+  let adapter: MediaAdapter | undefined
+  let me = ''
+  let snap: VisitSnapshot | undefined
+  const producers = new Map<MediaSource, LocalProducer>()
+  const consumers = new Map<string, RemoteConsumer>()
+  let micOn = true
+  let cameraOn = true
+  let screenTrack: MediaStreamTrack | undefined
+  let generation = 0
+  let restarting = false
+
+  const adapterOptions = (s: VisitSnapshot): AdapterOptions => ({
+    signal: o.signal,
+    iceServers: toRtc(s),
+    iceTransportPolicy: o.iceTransportPolicy,
+    onTransportFailed: () => { void restartIce() }
+  })
+
+  const consume = async (p: ProducerInfoOut, gen: number): Promise<void> => {
+    if (p.participantId === me || consumers.has(p.producerId) || !adapter) return
+    try {
+      const c = await adapter.consume(p)
+      if (gen !== generation) return
+      consumers.set(p.producerId, c)
+      o.events.remoteAdded(c)
+      if (p.paused) o.events.remotePaused(p.producerId, true)
+    } catch (err) {
+      if (gen === generation) o.events.problem(`Could not receive a stream: ${(err as Error).message}`)
+    }
+  }
+
+  const produce = async (track: MediaStreamTrack | undefined, source: MediaSource, on: boolean): Promise<void> => {
+    if (!track || !adapter) return
+    const p = await adapter.produce(track, source)
+    producers.set(source, p)
+    if (!on) await p.pause()
+  }
+
+  const build = async (s: VisitSnapshot, others: ProducerInfoOut[]): Promise<void> => {
+    const gen = ++generation
+    teardown()
+    snap = s
+    me = s.you.participantId
+    const a = createAdapter(s.capabilities.engine, adapterOptions(s))
+    adapter = a
+    const capabilities = await a.load(s.capabilities)
+    await o.signal.request('setCapabilities', { capabilities })
+    await a.start()
+    if (gen !== generation) return
+    await produce(o.local.getAudioTracks()[0], 'mic', micOn)
+    await produce(o.local.getVideoTracks()[0], 'camera', cameraOn)
+    if (screenTrack && screenTrack.readyState === 'live') await produce(screenTrack, 'screen', true)
+    for (const p of others) await consume(p, gen)
+  }
+
+  const teardown = (): void => {
+    adapter?.close()
+    adapter = undefined
+    producers.clear()
+    for (const id of consumers.keys()) o.events.remoteRemoved(id)
+    consumers.clear()
+  }
+
+  const restartIce = async (): Promise<void> => {
+    if (restarting || !snap) return
+    restarting = true
+    try {
+      const r = await o.signal.request('restartIce', {})
+      await build(snap, r.producers as ProducerInfoOut[])
+    } catch (err) {
+      o.events.problem(`Reconnecting media failed: ${(err as Error).message}`)
+    } finally {
+      restarting = false
+    }
+  }
+
+  return {
+    get micOn () { return micOn },
+    get cameraOn () { return cameraOn },
+    get sharing () { return screenTrack !== undefined },
+    async start (s) { await build(s, s.producers) },
+    async rebuild (others, s) { await build(s ?? snap!, others) },
+    onNewProducer (p) { void consume(p, generation) },
+    onProducerGone (producerId) {
+      const c = consumers.get(producerId)
+      if (!c) return
+      consumers.delete(producerId)
+      c.close()
+      o.events.remoteRemoved(producerId)
+    },
+    async setMic (on) {
+      micOn = on
+      const t = o.local.getAudioTracks()[0]
+      if (t) t.enabled = on
+      const p = producers.get('mic')
+      if (p) await (on ? p.resume() : p.pause())
+    },
+    async setCamera (on) {
+      cameraOn = on
+      const t = o.local.getVideoTracks()[0]
+      if (t) t.enabled = on
+      const p = producers.get('camera')
+      if (p) await (on ? p.resume() : p.pause())
+    },
+    async startScreen (track) {
+      screenTrack = track
+      const p = producers.get('screen')
+      // A stopped share keeps its producer paused: sharing again reuses it (no renegotiation).
+      if (p) { await p.replaceTrack(track); await p.resume() } else await produce(track, 'screen', true)
+    },
+    async stopScreen () {
+      const t = screenTrack
+      screenTrack = undefined
+      t?.stop()
+      const p = producers.get('screen')
+      if (p) { await p.pause(); await p.replaceTrack(null) }
+    },
+    async stats () { return adapter ? adapter.stats() : [] },
+    close () { generation++; teardown(); screenTrack?.stop() }
+  }
+}
