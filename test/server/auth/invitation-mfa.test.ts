@@ -144,6 +144,13 @@ t.test('MFA: required before PHI, enrolment with QR, confirmation, no replay, si
   const mfaToken = rc.json().accessToken
   const regen = await post(app, '/auth/mfa/recovery-codes', { code: currentCode(secret, Date.now() - STEP) }, mfaToken)
   t.equal(regen.statusCode, 422, 'older step refused')
+  await app.db.query('UPDATE users SET mfa_last_step = NULL WHERE id = $1', [userId]) // as if the next 30 s step had come
+  const regen2 = await post(app, '/auth/mfa/recovery-codes', { code: currentCode(secret) }, mfaToken)
+  t.equal(regen2.statusCode, 200)
+  t.equal(regen2.json().recoveryCodes.length, 10)
+  const afterRegen = await signIn(app, email)
+  t.equal((await post(app, '/auth/sign-in/mfa', { challenge: afterRegen.challenge, recoveryCode: recoveryCodes[3] })).statusCode, 401, 'old codes replaced')
+  t.equal((await post(app, '/auth/sign-in/mfa', { challenge: afterRegen.challenge, recoveryCode: regen2.json().recoveryCodes[0] })).statusCode, 200)
   t.equal((await post(app, '/auth/mfa/disable', { password: PASSPHRASE, code: '123456' }, mfaToken)).statusCode, 403, 'providers cannot turn MFA off')
   const enrolAudit = await auditRows(app, 'auth.mfa-enrol')
   t.same(enrolAudit.map((r) => `${r.outcome}:${r.details.step}`), ['success:started', 'failure:confirm', 'success:confirmed'])
