@@ -162,7 +162,7 @@ export function createTurnEngine (o: TurnEngineOptions): TurnEngine {
     const channel = buf.readUInt16BE(0)
     const length = buf.readUInt16BE(2)
     const entry = table.get(transport.get5Tuple())
-    if (channel > 0x7FFE || length > buf.length - 4 || entry === undefined) { stats.malformed++; return }
+    if (channel > 0x4FFF || length > buf.length - 4 || entry === undefined) { stats.malformed++; return }
     const until = entry.channels.get(channel)
     const peer = entry.allocation.channelBindings[channel]
     const t = now()

@@ -44,6 +44,7 @@ export async function listenUdp (engine: TurnEngine, host: string, port: number)
 }
 
 const MAX_PENDING = 65536 + 24
+const MAX_CHANNEL = 0x4FFF
 
 /** Splits a TURN byte stream into STUN messages and ChannelData; false means the stream is not TURN. */
 export function createStreamFramer (onFrame: (frame: Buffer) => void): (chunk: Buffer) => boolean {
@@ -54,7 +55,8 @@ export function createStreamFramer (onFrame: (frame: Buffer) => void): (chunk: B
       const top = pending[0] >> 6
       let size: number
       if (top === 0) size = 20 + pending.readUInt16BE(2)
-      else if (top === 1) size = 4 + ((pending.readUInt16BE(2) + 3) & ~3)
+      // RFC 8656 12: channels are 0x4000-0x4FFF, which also tells TURN from a stray HTTP request ('G' is 0x47).
+      else if (top === 1 && pending.readUInt16BE(0) <= MAX_CHANNEL) size = 4 + ((pending.readUInt16BE(2) + 3) & ~3)
       else return false
       if (pending.length < size) break
       onFrame(pending.subarray(0, size))

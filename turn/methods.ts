@@ -181,7 +181,8 @@ export function createTurnMethods (o: MethodOptions): TurnMethods {
       const channel = msg.getAttribute('channel-number')
       const peer = msg.getAttribute('xor-peer-address') as NtAddress | undefined
       if (typeof channel !== 'number' || typeof peer?.address !== 'string') return refuse(reply, 400, 'Bad Request')
-      if (channel < 0x4000 || channel > 0x7FFE) return refuse(reply, 400, 'Bad Request')
+      // RFC 8656 12 narrowed channel numbers to 0x4000-0x4FFF.
+      if (channel < 0x4000 || channel > 0x4FFF) return refuse(reply, 400, 'Bad Request')
       if (!peerIsAllowed(peer, entry, reply)) return
       const a = entry.allocation
       const bound = a.channelBindings[channel]

@@ -108,6 +108,7 @@ test('ChannelBind answers with integrity; ChannelData relayed both ways', async 
   t.equal((await c.channelBind(0x4000, p.addr)).cls, CLASS.SUCCESS, 'rebinding the same pair refreshes it')
   t.equal(errorCode(await c.channelBind(0x4001, p.addr)), 400, 'peer already bound to another channel')
   t.equal(errorCode(await c.channelBind(0x3FFF, { address: '127.0.0.1', port: 9 })), 400, 'channel number out of range')
+  t.equal(errorCode(await c.channelBind(0x5000, { address: '127.0.0.1', port: 9 })), 400, 'RFC 8656 range ends at 0x4FFF')
 
   c.sendChannel(0x4000, Buffer.from('hello peer'))
   const got = await p.next()
