@@ -21,3 +21,28 @@ export function isMediaError (err: unknown): err is Error & { code: string; stat
   return typeof e?.code === 'string' && e.code.startsWith('BDS_ERR_MEDIA') &&
     (typeof e.statusCode !== 'number' || e.statusCode < 500)
 }
+
+/**
+ * Runs an engine call made with browser-supplied payloads. An engine that
+ * throws something other than its own 4xx errors (a parser choking on an SDP)
+ * still answers the browser as a media refusal; `onOther` records the cause.
+ */
+export async function engineCall<T> (what: string, fn: () => Promise<T>, onOther: (err: unknown) => void): Promise<T> {
+  try {
+    return await fn()
+  } catch (err) {
+    if (isMediaError(err) || err instanceof SignalError) throw err
+    onOther(err)
+    throw new SignalError(ErrorCodes.media, `The media engine could not ${what}`)
+  }
+}
+
+/** Rejects with a media error when a request takes too long; the connection's queue moves on. */
+export function withTimeout<T> (p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new SignalError(ErrorCodes.media, `${what} timed out`)), ms)
+    timer.unref()
+  })
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer))
+}

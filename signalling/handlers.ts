@@ -1,8 +1,9 @@
+import type { FastifyBaseLogger } from 'fastify'
 import type { PhiCipher } from '../core/crypto/phi.js'
 import type { Db } from '../core/db/db.js'
 import type { MediaEngine } from '../media/engine.js'
 import { sendChat } from './chat.js'
-import { forbidden, notAdmitted } from './errors.js'
+import { engineCall, forbidden, notAdmitted, withTimeout } from './errors.js'
 import type { GuestStore } from './guests.js'
 import { actorOf, isHost, type Participant } from './participant.js'
 import { Methods, type DataOf, type MethodName } from './protocol.js'
@@ -16,7 +17,11 @@ export interface HandlerContext {
   phi: PhiCipher
   guests: GuestStore
   engine: () => Promise<MediaEngine>
+  log: FastifyBaseLogger
 }
+
+// Longer than any honest negotiation step (werift waits for ICE gathering), short enough to free the socket's queue.
+const MEDIA_TIMEOUT_MS = 20_000
 
 type Handler = (c: HandlerContext, data: any) => Promise<unknown>
 
@@ -29,7 +34,9 @@ export function checkAllowed (method: MethodName, p: Participant): void {
 }
 
 const media = <M extends keyof ReturnType<typeof mediaHandlers>>(m: M): Handler =>
-  (c, d) => (mediaHandlers(c.visit, c.p, c.engine)[m] as (d: unknown) => Promise<unknown>)(d)
+  (c, d) => withTimeout(engineCall(m, () => (mediaHandlers(c.visit, c.p, c.engine)[m] as (d: unknown) => Promise<unknown>)(d),
+    (err) => c.log.warn({ err: { name: (err as Error)?.name, message: (err as Error)?.message }, method: m }, 'media engine threw on a client request')),
+  MEDIA_TIMEOUT_MS, m)
 
 /** Every method a joined participant may call (join and resume are the connection's own). */
 export const handlers: Record<Exclude<MethodName, 'join' | 'resume'>, Handler> = {

@@ -115,7 +115,7 @@ export function createSignalling (deps: SignallingDeps) {
         throw err
       }
     },
-    context: (visit, p) => ({ visit, p, db, phi, guests, engine }),
+    context: (visit, p) => ({ visit, p, db, phi, guests, engine, log }),
     track (c) { connections.add(c); return () => connections.delete(c) }
   }
 
