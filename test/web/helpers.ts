@@ -77,9 +77,17 @@ export async function openBrowser (t: Test, o: { viewport?: { width: number; hei
   })
   t.teardown(async () => { await context.close(); await rm(dir, { recursive: true, force: true }) })
   await context.addInitScript(({ relay }) => {
-    const w = window as unknown as { __pcs: RTCPeerConnection[]; __csp: string[] }
+    const w = window as unknown as { __pcs: RTCPeerConnection[]; __ws: WebSocket[]; __csp: string[] }
     w.__pcs = []
+    w.__ws = []
+    // tsx names functions with __name(); page.evaluate bodies from tests need it defined.
+    ;(w as unknown as { __name: (f: unknown) => unknown }).__name = (f) => f
     w.__csp = []
+    const OrigWs = window.WebSocket
+    // Test-only: record sockets so a test can drop one as a network fault would.
+    window.WebSocket = class extends OrigWs {
+      constructor (url: string | URL, protocols?: string | string[]) { super(url, protocols); w.__ws.push(this) }
+    } as typeof WebSocket
     const Orig = window.RTCPeerConnection
     // Test-only: record peers for getStats; with relay, force every peer through TURN as a strict firewall would.
     window.RTCPeerConnection = class extends Orig {

@@ -59,5 +59,12 @@ export function watchLevel (track: MediaStreamTrack, onLevel: (level: number) =>
     const db = 20 * Math.log10(Math.sqrt(sum / buf.length) || 1e-6)
     onLevel(Math.max(0, Math.min(1, (db + 50) / 50)))
   }, 100)
-  return () => { window.clearInterval(timer); source.disconnect(); void ctx.close() }
+  let stopped = false
+  return () => {
+    if (stopped) return
+    stopped = true
+    window.clearInterval(timer)
+    source.disconnect()
+    void ctx.close()
+  }
 }

@@ -107,7 +107,6 @@ export function deviceCheckPage (ctx: Ctx, appt: Appointment | null): Cleanup {
     handedOver = true
     const s = session
     const m = media
-    stopLevel?.()
     ctx.go((c) => waitingRoomPage(c, s, m.stream))
   }
 

@@ -182,7 +182,7 @@ export function visitPage (ctx: Ctx, o: VisitPageOptions): Cleanup {
       const q = meter(reports)
       quality.className = `quality ${q.quality}`
       const detail = [q.rttMs !== undefined ? `${q.rttMs} ms` : '', q.lossPct !== undefined ? `${q.lossPct.toFixed(1)}% loss` : ''].filter(Boolean).join(', ')
-      quality.textContent = `Connection: ${q.quality === 'unknown' ? 'measuring…' : q.quality}${detail ? ` (${detail})` : ''}`
+      quality.textContent = q.quality === 'unknown' ? 'Connection: measuring…' : `Connection: ${q.quality}${detail ? ` (${detail})` : ''}`
     })
   }, 2000)
 
