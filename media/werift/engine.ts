@@ -34,6 +34,16 @@ export function createWeriftEngine (config: MediaEngineConfig, _log?: EngineLogg
     emit({ type: 'transportState', visitId: room.visitId, participantId: part.id, transportId: t.id, state: 'closed' })
   }
 
+  // A peer left mid-negotiation cannot be trusted (werift's rollback scrambles m-lines):
+  // close it with everything on it; the events tell signalling to start that direction over.
+  const failTransport = async (room: WRoom, part: WParticipant, t: WTransport): Promise<void> => {
+    if (!part.transports.has(t.id)) return
+    for (const pr of part.producers.values()) if (pr.transportId === t.id) closeProducer(room, part, pr, emit)
+    for (const c of part.consumers.values()) if (c.transportId === t.id) closeConsumer(room, part, c, emit)
+    emit({ type: 'transportState', visitId: room.visitId, participantId: part.id, transportId: t.id, state: 'failed' })
+    await closeTransport(room, part, t)
+  }
+
   const closePart = async (room: WRoom, part: WParticipant): Promise<void> => {
     room.participants.delete(part.id)
     for (const p of part.producers.values()) closeProducer(room, part, p, emit)
@@ -86,10 +96,9 @@ export function createWeriftEngine (config: MediaEngineConfig, _log?: EngineLogg
       const { room, part } = participantOf(rooms, p)
       const pc = createPeer(net)
       livePeers.add(pc)
-      const t: WTransport = {
-        id: randomUUID(), direction, pc, chain: Promise.resolve(), state: 'new',
-        gate: direction === 'recv' ? createOfferGate(pc) : undefined
-      }
+      const t: WTransport = { id: randomUUID(), direction, pc, chain: Promise.resolve(), state: 'new' }
+      // An answer that never came leaves the peer mid-negotiation for good: start over on a new transport.
+      if (direction === 'recv') t.gate = createOfferGate(() => { void failTransport(room, part, t) })
       pc.connectionStateChange.subscribe((state) => {
         t.state = state
         if (!part.transports.has(t.id)) return
@@ -105,15 +114,17 @@ export function createWeriftEngine (config: MediaEngineConfig, _log?: EngineLogg
       return { engine: 'werift', id: t.id }
     },
     async connectTransport (p, transportId, connect) {
-      const { part } = participantOf(rooms, p)
+      const { room, part } = participantOf(rooms, p)
       const t = owned(part.transports, 'transport', transportId)
       check(TransportConnectSchema, connect, 'transport connect payload')
       if (connect.engine !== 'werift') throw new MediaBadRequest('this room runs werift')
       if (!t.gate?.open) throw new MediaBadRequest('no offer is waiting for an answer on this transport')
       try {
         await t.pc.setRemoteDescription({ type: 'answer', sdp: connect.answer })
-      } finally {
         t.gate.answered()
+      } catch {
+        await failTransport(room, part, t)
+        throw new MediaBadRequest('answer could not be applied; the transport was closed, create a new one')
       }
     },
     async produce (p, transportId, req) {
@@ -124,7 +135,10 @@ export function createWeriftEngine (config: MediaEngineConfig, _log?: EngineLogg
         throw new MediaBadRequest('kind or source')
       }
       if (t.direction !== 'send') throw new MediaBadRequest('produce needs a send transport')
-      const run = t.chain.then(() => produceOn(room, part, t, req))
+      const run = t.chain.then(() => produceOn(room, part, t, req)).catch(async (err: unknown) => {
+        if (t.pc.signalingState !== 'stable') await failTransport(room, part, t)
+        throw err
+      })
       t.chain = run.catch(() => undefined)
       return run
     },

@@ -2,7 +2,6 @@ import {
   RTCPeerConnection, useAbsSendTime, useAudioLevelIndication, useH264, useOPUS, useSdesMid, useVP8
 } from 'werift'
 import type { IceServer } from '../engine.js'
-import { MediaNegotiationTimeout } from '../errors.js'
 
 export interface PeerNetwork {
   listenIp: string
@@ -43,17 +42,19 @@ export function createPeer (net: PeerNetwork): RTCPeerConnection {
 
 /**
  * Server-offered renegotiation is one at a time per peer: an offer stays open
- * until the browser's answer arrives (or `timeoutMs` passes and we roll back).
+ * until the browser's answer arrives. If none comes within `timeoutMs`,
+ * onExpire runs (the engine closes the transport: werift's rollback leaves
+ * the m-line order scrambled, which browsers then refuse).
  */
 export interface OfferGate {
-  /** Resolves when no offer is open; the caller then owns the gate until answered() or failed(). */
+  /** Resolves when no offer is open; the caller then owns the gate until answered(). */
   acquire (): Promise<void>
   answered (): void
   readonly open: boolean
   close (): void
 }
 
-export function createOfferGate (pc: RTCPeerConnection, timeoutMs = 15_000): OfferGate {
+export function createOfferGate (onExpire: () => void, timeoutMs = 15_000): OfferGate {
   let tail: Promise<void> = Promise.resolve()
   let release: (() => void) | undefined
   let timer: NodeJS.Timeout | undefined
@@ -72,17 +73,10 @@ export function createOfferGate (pc: RTCPeerConnection, timeoutMs = 15_000): Off
       tail = new Promise<void>((resolve) => { mine = resolve })
       await prev
       release = mine
-      timer = setTimeout(() => {
-        // The browser never answered: drop the offer so later consumes can proceed.
-        pc.setLocalDescription({ type: 'rollback' }).catch(() => { /* peer closed */ }).finally(done)
-      }, timeoutMs)
+      timer = setTimeout(() => { done(); onExpire() }, timeoutMs)
       timer.unref()
     },
     answered: done,
     close: done
   }
-}
-
-export function assertOfferOpen (gate: OfferGate): void {
-  if (!gate.open) throw new MediaNegotiationTimeout('no offer is waiting for an answer on this transport')
 }

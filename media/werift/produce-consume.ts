@@ -14,8 +14,14 @@ export async function produceOn (room: WRoom, part: WParticipant, t: WTransport,
   for (const p of part.producers.values()) {
     if (p.transportId === t.id && p.transceiver.mid === mid) throw new MediaBadRequest(`mid ${mid} is already produced`)
   }
-  await t.pc.setRemoteDescription({ type: 'offer', sdp: offer })
-  await t.pc.setLocalDescription(await t.pc.createAnswer())
+  try {
+    await t.pc.setRemoteDescription({ type: 'offer', sdp: offer })
+    await t.pc.setLocalDescription(await t.pc.createAnswer())
+  } catch {
+    // werift throws plain Errors on SDP it cannot use; to the browser that is a bad request.
+    // If the peer was left mid-negotiation the engine closes this transport.
+    throw new MediaBadRequest('offer could not be applied')
+  }
   const transceiver = t.pc.getTransceivers().find((x) => x.mid === mid)
   if (!transceiver || transceiver.kind !== req.kind) throw new MediaBadRequest(`offer has no ${req.kind} section with mid ${mid}`)
   const id = randomUUID()

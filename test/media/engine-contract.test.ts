@@ -85,9 +85,26 @@ async function contract (t: Test, engine: MediaEngine, driver: ClientDriver): Pr
   t.equal(await statusOf(engine.produce(a.ref, bTransport, { kind: 'video', source: 'camera', offer: { engine: 'werift', offer: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n', mid: '0' } })),
     404, "nobody produces on another participant's transport")
 
+  if (engine.kind === 'werift') {
+    const cRecv = (await engine.stats(c.ref)).transports.find((x) => x.direction === 'recv')!.id
+    const pending = await engine.consume(c.ref, cRecv, mic.producerId)
+    const bogus = 'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n'
+    t.equal(await statusOf(engine.connectTransport(c.ref, cRecv, { engine: 'werift', answer: bogus })), 400, 'an answer werift cannot apply is a 400')
+    t.notOk((await engine.stats(c.ref)).transports.some((x) => x.id === cRecv), 'and closes that transport (the client starts that direction over)')
+    t.ok(events.some((e) => e.type === 'transportState' && e.transportId === cRecv && e.state === 'failed'), 'with a failed event')
+    t.ok([pending.consumerId, subC.consumerId].every((id) => events.some((e) => e.type === 'consumerClosed' && e.consumerId === id)),
+      'and consumerClosed for every consumer on it')
+    const cSend = (await engine.createTransport(c.ref, 'send')).id
+    t.equal(await statusOf(engine.produce(c.ref, cSend, { kind: 'audio', source: 'mic', offer: { engine: 'werift', offer: bogus, mid: '0' } })), 400,
+      'an offer werift cannot apply is a 400')
+    const before2 = await subB.received()
+    await waitFor('others unaffected', async () => (await subB.received()) > before2 + 5)
+  }
+
   await engine.closeProducer(a.ref, cam.producerId)
   await waitFor('consumerClosed events', () =>
     [subB.consumerId, subC.consumerId].every((id) => events.some((e) => e.type === 'consumerClosed' && e.consumerId === id)))
+  t.equal(events.filter((e) => e.type === 'consumerClosed' && e.consumerId === subC.consumerId).length, 1, 'consumerClosed once per consumer')
   t.ok(events.some((e) => e.type === 'producerClosed' && e.producerId === cam.producerId), 'producerClosed event')
   t.ok(events.some((e) => e.type === 'transportState' && e.state === 'connected'), 'transportState connected events')
   t.notOk(engine.listProducers(visitId).some((p) => p.producerId === cam.producerId), 'closed producer is gone from the room')

@@ -25,6 +25,7 @@ export interface Publication {
   producerId: string
   /** Sends one synthetic packet (1-byte VP8 descriptor + filler). */
   send (): void
+  sent (): number
   /** PLI/FIR packets the server sent to this publisher. */
   keyframeRequests (): number
 }
@@ -33,7 +34,8 @@ export interface Subscription { consumerId: string; received (): Promise<number>
 
 export interface NodeClient {
   ref: ParticipantRef
-  publish (kind: MediaKind, source: MediaSource): Promise<Publication>
+  /** pps: packets per second (default 100); bytes: payload size (default 202); codec: ignored (synthetic payload). */
+  publish (kind: MediaKind, source: MediaSource, opts?: { pps?: number; bytes?: number; codec?: string }): Promise<Publication>
   /** Answers the consume offer; the consumer stays paused until the test resumes it. */
   subscribe (producerId: string): Promise<Subscription>
   close (): Promise<void>
@@ -53,7 +55,7 @@ export async function joinNodeClient (engine: MediaEngine, ref: ParticipantRef):
   }
   return {
     ref,
-    async publish (kind, source) {
+    async publish (kind, source, opts) {
       sendPc ??= await open('send')
       const { pc, id } = sendPc
       const track = new MediaStreamTrack({ kind })
@@ -69,16 +71,23 @@ export async function joinNodeClient (engine: MediaEngine, ref: ParticipantRef):
         if (rtcp.type === RtcpPayloadSpecificFeedback.type) keyframeRequests++
       })
       let seq = 1
+      let sent = 0
       let ts = 1000
       const pt = transceiver.codecs[0]?.payloadType ?? 96
       const send = (): void => {
         const header = new RtpHeader({ sequenceNumber: seq++ & 0xffff, timestamp: (ts += 4500) >>> 0, payloadType: pt, marker: true })
         // Payload bytes are never decoded by the SFU; a VP8-looking descriptor keeps it honest.
-        track.writeRtp(new RtpPacket(header, Buffer.concat([Buffer.from([0x10, 0x00]), Buffer.alloc(200, 7)])))
+        track.writeRtp(new RtpPacket(header, Buffer.concat([Buffer.from([0x10, 0x00]), Buffer.alloc((opts?.bytes ?? 202) - 2, 7)])))
+        sent++
       }
-      // ~100 packets/s until the client closes, like a modest camera.
-      timers.push(setInterval(send, 10))
-      return { producerId: produced.producerId, keyframeRequests: () => keyframeRequests, send }
+      // Paced by the clock (timers run late under load) until the client closes; 100 packets/s is a modest camera.
+      const pps = opts?.pps ?? 100
+      const start = performance.now()
+      timers.push(setInterval(() => {
+        const due = Math.floor((performance.now() - start) * pps / 1000) - sent
+        for (let i = 0; i < Math.min(due, pps); i++) send()
+      }, 10))
+      return { producerId: produced.producerId, keyframeRequests: () => keyframeRequests, send, sent: () => sent }
     },
     async subscribe (producerId) {
       recvPc ??= await open('recv')

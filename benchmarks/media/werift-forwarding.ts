@@ -1,0 +1,119 @@
+/**
+ * Forwarding capacity of the werift SFU: synthetic RTP producers (Node werift
+ * peers) fanned out to consumers over loopback. The SFU runs in a child
+ * process; we read its CPU time. Baseline, measured in the same run: the same
+ * publishers with no subscribers (ingest only). Reports forwarded packets/s,
+ * CPU µs per forwarded packet (all-in and above baseline), packets/s per core
+ * and loss. Run: npx tsx benchmarks/media/werift-forwarding.ts [seconds]
+ */
+import { fork, type ChildProcess } from 'node:child_process'
+import { cpus, loadavg } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import type { MediaEngine } from '../../media/engine.js'
+import { joinNodeClient, type NodeClient } from '../../test/media/helpers/werift-client.js'
+
+const SECONDS = Number(process.argv[2] ?? 8)
+const PPS = 100 // per publisher: a 640x480 camera sends ~100-120 packets/s
+const BYTES = 1000
+
+function remoteEngine (child: ChildProcess): MediaEngine & { cpu (): Promise<{ cpu: NodeJS.CpuUsage; at: string }>; exit (): Promise<void> } {
+  let next = 0
+  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
+  child.on('message', (m: { id: number; result?: unknown; error?: string }) => {
+    const w = waiting.get(m.id)
+    waiting.delete(m.id)
+    if (m.error) w?.reject(new Error(m.error)); else w?.resolve(m.result)
+  })
+  return new Proxy({}, {
+    get: (_t, method: string) => method === 'kind' ? 'werift' : (...args: unknown[]) => new Promise((resolve, reject) => {
+      const id = next++
+      waiting.set(id, { resolve, reject })
+      child.send({ id, method, args })
+    })
+  }) as never
+}
+
+interface Row {
+  publishers: number; subsEach: number; sentPps: number; forwardedPps: number; cpuPct: number; clientCpuPct: number
+  usAll: number; usAbove: number; perCore: number; loss: number
+}
+
+async function step (engine: ReturnType<typeof remoteEngine>, publishers: number, subsEach: number, base?: Row): Promise<Row> {
+  const visitId = `bench-${publishers}x${subsEach}`
+  await engine.createRoom(visitId)
+  const clients: NodeClient[] = []
+  const subs: { received (): Promise<number> }[] = []
+  const pubs = []
+  for (let p = 0; p < publishers; p++) {
+    const c = await joinNodeClient(engine, { visitId, participantId: `pub${p}` })
+    clients.push(c)
+    const pub = await c.publish('video', 'camera', { pps: PPS, bytes: BYTES })
+    pubs.push(pub)
+    for (let s = 0; s < subsEach; s++) {
+      const sc = await joinNodeClient(engine, { visitId, participantId: `sub${p}-${s}` })
+      clients.push(sc)
+      const sub = await sc.subscribe(pub.producerId)
+      await engine.resumeConsumer(sc.ref, sub.consumerId)
+      subs.push(sub)
+    }
+  }
+  await new Promise((r) => setTimeout(r, 2000)) // ICE/DTLS up, steady state
+  const recv0 = (await Promise.all(subs.map((s) => s.received()))).reduce((a, b) => a + b, 0)
+  const sent0 = pubs.reduce((a, p) => a + p.sent(), 0)
+  const c0 = await engine.cpu()
+  const p0 = process.cpuUsage()
+  await new Promise((r) => setTimeout(r, SECONDS * 1000))
+  const c1 = await engine.cpu()
+  const p1 = process.cpuUsage(p0)
+  const sent1 = pubs.reduce((a, p) => a + p.sent(), 0)
+  const recv1 = (await Promise.all(subs.map((s) => s.received()))).reduce((a, b) => a + b, 0)
+  await engine.closeRoom(visitId)
+  await Promise.all(clients.map((c) => c.close()))
+
+  const wallUs = Number(BigInt(c1.at) - BigInt(c0.at)) / 1000
+  const cpuUs = (c1.cpu.user - c0.cpu.user) + (c1.cpu.system - c0.cpu.system)
+  const expected = (sent1 - sent0) * subsEach
+  const forwarded = recv1 - recv0
+  const forwardedPps = forwarded / (wallUs / 1e6)
+  const usAll = forwarded > 0 ? cpuUs / forwarded : 0
+  const baseCpuPerSec = base ? base.cpuPct / 100 * 1e6 * publishers : 0
+  const usAbove = forwarded > 0 && base ? (cpuUs - baseCpuPerSec * wallUs / 1e6) / forwarded : 0
+  return {
+    publishers, subsEach, forwardedPps, cpuPct: cpuUs / wallUs * 100, usAll, usAbove,
+    sentPps: (sent1 - sent0) / (wallUs / 1e6), clientCpuPct: (p1.user + p1.system) / wallUs * 100,
+    perCore: usAll > 0 ? 1e6 / usAll : 0, loss: expected > 0 ? Math.max(0, 1 - forwarded / expected) : 0
+  }
+}
+
+async function main (): Promise<void> {
+  const child = fork(fileURLToPath(new URL('./sfu-child.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'] })
+  const engine = remoteEngine(child)
+  const rows: Row[] = []
+  const base = await step(engine, 1, 0)
+  rows.push(base)
+  for (const [p, s] of [[1, 1], [1, 4], [1, 8], [1, 16], [4, 4], [2, 16]] as const) rows.push(await step(engine, p, s, base))
+  // Marginal cost: least-squares slope of SFU CPU against forwarded packets/s over the one-publisher rows.
+  const one = rows.filter((r) => r.publishers === 1)
+  const mx = one.reduce((a, r) => a + r.forwardedPps, 0) / one.length
+  const my = one.reduce((a, r) => a + r.cpuPct * 1e4, 0) / one.length // µs of CPU per second
+  const slope = one.reduce((a, r) => a + (r.forwardedPps - mx) * (r.cpuPct * 1e4 - my), 0) /
+    one.reduce((a, r) => a + (r.forwardedPps - mx) ** 2, 0)
+  await engine.exit()
+  const f = (n: number, d = 1): string => n.toFixed(d)
+  const lines = [
+    `## ${new Date().toISOString()}`,
+    '',
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average at end ${loadavg().map((l) => l.toFixed(2)).join(' ')} (shared with other work).`,
+    `Each publisher: ${PPS} packets/s of ${BYTES}-byte payloads; ${SECONDS} s measured after 2 s warm-up; SFU alone in a child process.`,
+    `Baseline (same run): 1 publisher, 0 subscribers: SFU ${f(base.cpuPct)} % of a core for ingest only. "µs above baseline" subtracts that ingest cost (scaled per publisher).`,
+    '',
+    '| publishers × subscribers each | sent pkt/s | forwarded pkt/s | SFU CPU % of a core | CPU µs / forwarded pkt (all-in) | µs above baseline | pkt/s per core (all-in) | loss | load-generator CPU % |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map((r) => `| ${r.publishers} × ${r.subsEach} | ${f(r.sentPps, 0)} | ${f(r.forwardedPps, 0)} | ${f(r.cpuPct)} | ${r.subsEach ? f(r.usAll) : '–'} | ${r.subsEach ? f(r.usAbove) : '–'} | ${r.subsEach ? f(r.perCore, 0) : '–'} | ${r.subsEach ? f(r.loss * 100, 2) + ' %' : '–'} | ${f(r.clientCpuPct)} |`),
+    '',
+    `Marginal cost (least-squares slope over the one-publisher rows): **${f(slope)} µs of SFU CPU per forwarded packet**, i.e. ~${f(1e6 / slope, 0)} forwarded packets/s per core before fixed costs.`
+  ]
+  process.stdout.write(lines.join('\n') + '\n')
+}
+
+main().catch((err) => { console.error(err); process.exit(1) })
