@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto'
-import { gcmOpen, gcmSeal } from './gcm.js'
+import { createNonceSource, gcmOpen, gcmSeal } from './gcm.js'
 import type { KeyProvider } from './keyring.js'
 
 /** Where a sealed value lives. Bound into the ciphertext, so a value copied to another row or column does not open. */
@@ -56,6 +56,13 @@ const uuidBytes = (id: string) => Buffer.from(id.replace(/-/g, ''), 'hex')
 const uuidText = (b: Buffer) => b.toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5')
 
 export function createPhiCipher (keys: KeyProvider): PhiCipher {
+  const nonce = createNonceSource()
+  const idBytes = new WeakMap<DataKey, Buffer>()
+  const idOf = (dk: DataKey) => {
+    let b = idBytes.get(dk)
+    if (!b) { b = uuidBytes(dk.id); idBytes.set(dk, b) }
+    return b
+  }
   const kekHeader = (format: number, keyId: string) => {
     const id = Buffer.from(keyId, 'utf8')
     return Buffer.concat([Buffer.from([format, id.length]), id])
@@ -63,7 +70,7 @@ export function createPhiCipher (keys: KeyProvider): PhiCipher {
   const sealEnvelope = (plain: Buffer, ctx: SealContext): Buffer => {
     const recordKey = randomBytes(32)
     const { keyId, wrapped } = keys.wrap(recordKey, RECORD_KEY_AAD)
-    const body = gcmSeal(recordKey, plain, aad(ctx))
+    const body = gcmSeal(recordKey, plain, aad(ctx), nonce)
     return Buffer.concat([kekHeader(FORMAT.envelope, keyId), Buffer.from([wrapped.length]), wrapped, body])
   }
   const openRaw = (sealed: Buffer, ctx: SealContext): Buffer => {
@@ -91,11 +98,11 @@ export function createPhiCipher (keys: KeyProvider): PhiCipher {
       return dek ? `dek:${dek}` : parseHeader(sealed).keyId
     },
     sealWithDataKey (dk, plaintext, ctx) {
-      return Buffer.concat([Buffer.from([FORMAT.subject]), uuidBytes(dk.id), gcmSeal(dk.key, Buffer.from(plaintext, 'utf8'), aad(ctx))])
+      return Buffer.concat([Buffer.from([FORMAT.subject]), idOf(dk), gcmSeal(dk.key, Buffer.from(plaintext, 'utf8'), aad(ctx), nonce)])
     },
     openWithDataKey (dk, sealed, ctx) {
       try {
-        if (dataKeyIdOf(sealed) !== dk.id) throw new Error('sealed with another data key')
+        if (sealed[0] !== FORMAT.subject || !sealed.subarray(1, 17).equals(idOf(dk))) throw new Error('sealed with another data key')
         return gcmOpen(dk.key, sealed.subarray(17), aad(ctx)).toString('utf8')
       } catch {
         throw new UndecryptableError(ctx)

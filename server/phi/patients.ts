@@ -12,7 +12,7 @@ export class ErasedRecordError extends Error { override name = 'ErasedRecordErro
  * Writes the whole profile: every field sealed with the patient's data key,
  * phone and email also as blind indexes. Returns which fields it holds now.
  */
-export async function savePatientProfile (vault: PhiVault, q: Queryable, id: string, input: PatientProfileInput): Promise<{ version: number; fields: PatientField[] }> {
+export async function savePatientProfile (vault: PhiVault, q: Queryable, id: string, input: PatientProfileInput): Promise<{ version: number; updatedAt: string; fields: PatientField[] }> {
   const values: unknown[] = [id]
   const sets: string[] = []
   for (const field of PATIENT_FIELDS) {
@@ -25,14 +25,14 @@ export async function savePatientProfile (vault: PhiVault, q: Queryable, id: str
   values.push(phoneIndex, emailIndex)
   const cols = [...sets, 'phone_index', 'email_index']
   const placeholders = cols.map((_c, i) => `$${i + 2}`)
-  const { rows } = await q.query<{ version: number }>(
+  const { rows } = await q.query<{ version: number; updated_at: Date }>(
     `INSERT INTO ${TABLE} (id, ${cols.join(', ')}) VALUES ($1, ${placeholders.join(', ')})
      ON CONFLICT (id) DO UPDATE SET ${cols.map((c) => `${c} = EXCLUDED.${c}`).join(', ')},
        version = ${TABLE}.version + 1, updated_at = now()
      WHERE ${TABLE}.erased_at IS NULL
-     RETURNING version`, values)
+     RETURNING version, updated_at`, values)
   if (rows.length === 0) throw new ErasedRecordError('record erased')
-  return { version: rows[0].version, fields: PATIENT_FIELDS.filter((f) => input[f] !== undefined) }
+  return { version: rows[0].version, updatedAt: rows[0].updated_at.toISOString(), fields: PATIENT_FIELDS.filter((f) => input[f] !== undefined) }
 }
 
 type Row = Record<string, Buffer | null> & { id: string; version: number; updated_at: Date; erased_at: Date | null }
