@@ -16,6 +16,8 @@ export interface Throttle {
   fail (keys: ThrottleKeys, tx?: Queryable): Promise<void>
   /** A correct sign-in clears its account's count (not the IP's: one good login must not launder a stuffing run). */
   clearAccount (accountKey: string, tx?: Queryable): Promise<void>
+  /** Forgets keys quiet for longer than the window (guessed addresses would otherwise pile up). */
+  sweep (tx?: Queryable): Promise<void>
 }
 
 export interface ThrottleKeys { account: string; ip: string }
@@ -56,6 +58,9 @@ export function createThrottle (db: Queryable, s: ThrottleSettings): Throttle {
     },
     async clearAccount (key, tx) {
       await (tx ?? db).query('DELETE FROM auth_throttle WHERE key = $1', [key])
+    },
+    async sweep (tx) {
+      await (tx ?? db).query('DELETE FROM auth_throttle WHERE last_failure_at < now() - make_interval(secs => $1)', [s.windowSeconds])
     }
   }
 }

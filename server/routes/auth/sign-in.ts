@@ -71,6 +71,9 @@ export default async function signIn (fp: FastifyInstance, ctx: AuthContext) {
     return f.db.transaction(async (tx) => {
       await recordSuccess(tx, u.id)
       await ctx.throttle.clearAccount(keys.account, tx)
+      // Housekeeping rides on successful sign-ins: indexed, and bounded by the windows.
+      await ctx.throttle.sweep(tx)
+      await tx.query("DELETE FROM mfa_challenges WHERE expires_at < now() - interval '1 day'")
       if (ctx.hasher.needsRehash(u.password_hash!)) {
         await tx.query('UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1', [u.id, await ctx.hasher.hash(req.body.password)])
         await req.audit({ action: 'auth.password-rehash', outcome: 'success', actorId: u.id, actorRole: u.role, targetType: 'user', targetId: u.id }, tx)

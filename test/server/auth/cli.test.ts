@@ -37,6 +37,9 @@ t.test('create-admin prints a one-time invitation link; unlock lifts a lockout, 
   t.equal((await post(app, '/auth/invitations/accept', { token: link.split('#token=')[1], password: PASSPHRASE })).statusCode, 200)
   const s = await signIn(app, 'root@hospital.test')
   t.equal(s.mfaEnrolmentRequired, true, 'the new admin must enrol MFA first')
+  const beforeMfa = await app.inject({ method: 'POST', url: '/admin/invitations', headers: { authorization: `Bearer ${s.accessToken}` }, payload: { email: 'x@hospital.test', role: 'staff' } })
+  t.equal(beforeMfa.statusCode, 403)
+  t.equal(beforeMfa.json().code, 'BDS_ERR_MFA_REQUIRED', 'no admin work before MFA')
   t.equal(await createAdmin.run(config, ['--email', 'root@hospital.test'], io), 1, 'an account in use is not re-invited')
   t.match((await auditRows(app, 'invitation.create'))[0], { actor_id: null, details: { role: 'admin', via: 'cli' } })
 

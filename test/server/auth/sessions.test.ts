@@ -1,4 +1,5 @@
 import t from 'tap'
+import { verifyAuditChain } from '../../../core/audit/audit-log.js'
 import { auditRows, buildAuthApp, get, post, signedUpPatient, signIn } from './helpers.js'
 
 t.test('refresh tokens rotate; a reused one revokes the whole family and is audited', async (t) => {
@@ -90,4 +91,6 @@ t.test('a user lists their devices and signs one out; logout ends the session', 
   t.equal((await get(app, '/auth/me', a.accessToken)).statusCode, 401)
   t.equal((await post(app, '/auth/refresh', { refreshToken: a.refreshToken })).statusCode, 401)
   t.equal((await auditRows(app, 'auth.logout')).length, 1)
+  const chain = await verifyAuditChain(app.db)
+  t.ok(chain.ok, `audit chain intact over ${chain.checked} auth entries`)
 })

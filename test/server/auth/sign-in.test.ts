@@ -54,6 +54,12 @@ t.test('growing delays per account (known or not) and per IP', async (t) => {
   t.equal((await post(app, '/auth/sign-in', { email, password: PASSPHRASE })).headers['retry-after'], '2')
   await app.db.query("UPDATE auth_throttle SET last_failure_at = now() - interval '5 seconds'")
   t.equal((await signIn(app, email)).status, 'signed-in', 'after the wait the right password works')
+  const keys = await app.db.query<{ key: string }>('SELECT key FROM auth_throttle ORDER BY key')
+  t.same(keys.rows.map((r) => r.key.split(':')[0]), ['acct', 'ip'], 'success cleared its account (the unknown one and the IP remain)')
+  t.notOk(keys.rows.some((r) => r.key.includes('example')), 'throttle keys are blind indexes, not addresses')
+  await app.db.query("UPDATE auth_throttle SET last_failure_at = now() - interval '2 hours'")
+  await signIn(app, email)
+  t.equal((await app.db.query('SELECT 1 FROM auth_throttle')).rowCount, 0, 'stale keys swept')
   t.ok((await auditRows(app, 'auth.sign-in')).some((r) => r.outcome === 'denied' && r.details.reason === 'throttled'))
 })
 
