@@ -107,6 +107,8 @@ export interface MediaEngineConfig {
   /** mediasoup only */
   workers: number
   workerBin?: string
+  /** Where to import mediasoup from when it is not installed with Bedside (a directory or entry file). */
+  mediasoupModule?: string
   maxIncomingBitrate: number
   initialOutgoingBitrate: number
 }

@@ -25,6 +25,8 @@ export const media = {
   workers: setting('MEDIA_WORKERS', Type.Integer({ minimum: 0, maximum: 256 }), 0, 'mediasoup workers; 0: one per CPU core.'),
   workerBin: optional('MEDIASOUP_WORKER_BIN', Type.String({ minLength: 1 }),
     'Path of a mediasoup-worker binary; unset: the one npm installed with mediasoup.'),
+  mediasoupModule: optional('MEDIASOUP_MODULE', Type.String({ minLength: 1 }),
+    'Path of a mediasoup package installed apart from Bedside (its directory); unset: the optional dependency.'),
   maxIncomingBitrate: setting('MEDIA_MAX_INCOMING_BITRATE', Type.Integer({ minimum: 100_000 }), 1_500_000,
     'Per send transport cap in bit/s (mediasoup).'),
   initialOutgoingBitrate: setting('MEDIA_INITIAL_OUTGOING_BITRATE', Type.Integer({ minimum: 100_000 }), 600_000,

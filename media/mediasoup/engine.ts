@@ -34,7 +34,7 @@ const sum = (stats: MsStreamStats[], types: string[]): { packets: number; bytes:
 
 /** Production SFU: one worker per core, one router per visit, simulcast layers chosen by mediasoup's bandwidth estimate. */
 export async function createMediasoupEngine (config: MediaEngineConfig, log: EngineLogger): Promise<MediaEngine> {
-  const ms = await loadMediasoup(config.workerBin)
+  const ms = await loadMediasoup(config.workerBin, config.mediasoupModule)
   const rooms = new Map<string, MRoom>()
   const pending = new Map<string, Promise<MRoom>>()
   const listeners = new Set<(e: MediaEvent) => void>()

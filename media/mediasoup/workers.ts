@@ -1,4 +1,6 @@
 import { availableParallelism } from 'node:os'
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import type { EngineLogger } from '../engine.js'
 import { MediaEngineUnavailable } from '../errors.js'
 import type { MsModule, MsRouterCodec, MsWorker } from './ms-types.js'
@@ -17,12 +19,14 @@ export const ROUTER_CODECS: MsRouterCodec[] = [
  * import and the first worker's start are where that shows. Names the module
  * through a variable so TypeScript does not require it to be installed.
  */
-export async function loadMediasoup (workerBin: string | undefined): Promise<MsModule> {
+export async function loadMediasoup (workerBin: string | undefined, modulePath?: string): Promise<MsModule> {
   // mediasoup reads the binary path from this variable when it is first imported.
   if (workerBin && !process.env.MEDIASOUP_WORKER_BIN) process.env.MEDIASOUP_WORKER_BIN = workerBin
-  const name = 'mediasoup'
+  const name = modulePath ? pathToFileURL(resolve(modulePath, modulePath.endsWith('.js') ? '' : 'node/lib/index.js')).href : 'mediasoup'
   try {
-    return await import(name) as MsModule
+    const mod = await import(name) as MsModule & { default?: MsModule }
+    // A CommonJS build imported by path arrives as { default }.
+    return typeof mod.createWorker === 'function' ? mod : mod.default!
   } catch (err) {
     throw new MediaEngineUnavailable(`mediasoup is not installed (${(err as Error).message.split('\n')[0]})`)
   }

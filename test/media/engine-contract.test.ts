@@ -14,7 +14,7 @@ import { chromiumDriver } from './helpers/browser-client.js'
  */
 const config: MediaEngineConfig = {
   engine: 'auto', listenIp: '127.0.0.1', rtcMinPort: 20000, rtcMaxPort: 59999, iceServers: [],
-  workers: 1, workerBin: process.env.MEDIASOUP_WORKER_BIN, maxIncomingBitrate: 1_500_000, initialOutgoingBitrate: 600_000
+  workers: 1, workerBin: process.env.MEDIASOUP_WORKER_BIN, mediasoupModule: process.env.MEDIASOUP_MODULE, maxIncomingBitrate: 1_500_000, initialOutgoingBitrate: 600_000
 }
 const silent = { info () {}, warn () {} }
 
@@ -161,7 +161,7 @@ t.test('mediasoup engine contract (mediasoup-client in headless Chromium)', asyn
   try {
     engine = await createMediasoupEngine({ ...config, engine: 'mediasoup' }, silent)
   } catch (err) {
-    const why = `mediasoup worker not available (${(err as Error).message}); set MEDIASOUP_WORKER_BIN to a built mediasoup-worker to run it`
+    const why = `mediasoup worker not available (${(err as Error).message}); set MEDIASOUP_WORKER_BIN to a built mediasoup-worker (and MEDIASOUP_MODULE if mediasoup is installed elsewhere) to run it`
     process.stderr.write(`\n*** SKIPPED: mediasoup engine contract NOT RUN: ${why} ***\n\n`)
     t.comment(`SKIPPED LOUDLY: mediasoup engine contract not run: ${why}`)
     t.pass('mediasoup contract skipped', { skip: why })
