@@ -232,3 +232,16 @@ test('requests on another client\'s allocation or without one', async (t) => {
   t.equal(errorCode(await stranger.authed(METHOD.REFRESH, [])), 437, 'no allocation on this 5-tuple')
   t.equal(errorCode(await stranger.authed(METHOD.CREATE_PERMISSION, [])), 437)
 })
+
+test('a credential that expires during the allocation stops refreshing it', async (t) => {
+  const { createHmac } = await import('node:crypto')
+  const { SECRET } = await import('./helpers.js')
+  const { addr } = await startTurn(t)
+  const username = `${Math.floor(Date.now() / 1000) + 2}:participant-short`
+  const c = await client(t, addr, { username, password: createHmac('sha1', SECRET).update(username).digest('base64') })
+  t.equal((await c.allocate()).cls, CLASS.SUCCESS)
+  t.equal((await c.refresh()).cls, CLASS.SUCCESS)
+  await sleep(2100)
+  const res = await c.request(METHOD.REFRESH, [])
+  t.equal(errorCode(res), 401, 'refused once expired')
+})
