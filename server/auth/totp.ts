@@ -7,6 +7,9 @@ const PERIOD = 30
 const totpFor = (secretBase32: string, issuer: string, label: string) =>
   new TOTP({ issuer, label, algorithm: 'SHA1', digits: 6, period: PERIOD, secret: Secret.fromBase32(secretBase32) })
 
+/** Where the sealed TOTP secret lives (users.mfa_secret_sealed). */
+export const mfaSecretContext = (userId: string) => ({ table: 'users', column: 'mfa_secret', row: userId })
+
 export const newTotpSecret = (): string => new Secret({ size: 20 }).base32
 
 /**

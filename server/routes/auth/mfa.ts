@@ -6,10 +6,10 @@ import { MFA_REQUIRED_ROLES } from '../../../core/roles.js'
 import { emailOf, findById } from '../../auth/accounts.js'
 import { normalisePassword, PASSWORD_MIN_SINGLE_FACTOR } from '../../auth/password-policy.js'
 import { replaceRecoveryCodes } from '../../auth/recovery-codes.js'
-import { claimStep, enrolment, matchingStep, newTotpSecret } from '../../auth/totp.js'
+import { claimStep, enrolment, matchingStep, mfaSecretContext, newTotpSecret } from '../../auth/totp.js'
 import type { AuthContext } from './context.js'
 import { CodeOnly, Confirmed, DisableMfa, Enrolment, RecoveryCodes } from './schemas.js'
-import { mfaSecretContext } from './sign-in.js'
+import { failOnAccount } from './failures.js'
 
 // Enrolment must work before MFA is on (that is its point) and before consent.
 const beforeMfa = { roles: ANY_ROLE, mfa: false, consent: false } as const
@@ -66,7 +66,10 @@ export default async function mfa (fp: FastifyInstance, ctx: AuthContext) {
     const secret = await secretOf(me.id)
     const u = (await findById(f.db, me.id))!
     if (!u.mfa_enabled || !secret) throw new Conflict('Two-step sign-in is not on')
-    if (!(await checkCode(me.id, secret, req.body.code))) throw new Unprocessable('The code is wrong or was already used')
+    if (!(await checkCode(me.id, secret, req.body.code))) {
+      await f.db.transaction((tx) => failOnAccount(f, ctx, tx, req, me.id, 'auth.recovery-codes-replaced', 'wrong-code'))
+      throw new Unprocessable('The code is wrong or was already used')
+    }
     return f.db.transaction(async (tx) => {
       const recoveryCodes = await replaceRecoveryCodes(tx, me.id)
       await req.audit({ action: 'auth.recovery-codes-replaced', outcome: 'success', targetType: 'user', targetId: me.id }, tx)
@@ -87,7 +90,7 @@ export default async function mfa (fp: FastifyInstance, ctx: AuthContext) {
       throw new Unprocessable(`Change your password to one of at least ${PASSWORD_MIN_SINGLE_FACTOR} characters before turning two-step sign-in off`)
     }
     if (!passwordOk || !(await checkCode(me.id, secret, req.body.code))) {
-      await req.audit({ action: 'auth.mfa-disable', outcome: 'failure', targetType: 'user', targetId: me.id, details: { reason: passwordOk ? 'wrong-code' : 'wrong-password' } })
+      await f.db.transaction((tx) => failOnAccount(f, ctx, tx, req, me.id, 'auth.mfa-disable', passwordOk ? 'wrong-code' : 'wrong-password'))
       throw new Unprocessable('The password or code is wrong')
     }
     await f.db.transaction(async (tx) => {

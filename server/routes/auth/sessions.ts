@@ -7,6 +7,7 @@ import { WeakPassword } from '../../auth/errors.js'
 import { describeProblem, passwordProblem } from '../../auth/password-policy.js'
 import { remainingRecoveryCodes } from '../../auth/recovery-codes.js'
 import type { AuthContext } from './context.js'
+import { failOnAccount } from './failures.js'
 import { ChangePassword, IdParams, Me, SessionList } from './schemas.js'
 
 // Account basics work before MFA enrolment and before consent: a user must
@@ -63,7 +64,7 @@ export default async function sessions (fp: FastifyInstance, ctx: AuthContext) {
     const me = req.user!
     const u = (await findById(f.db, me.id))!
     if (!u.password_hash || !(await ctx.hasher.verify(u.password_hash, req.body.currentPassword))) {
-      await req.audit({ action: 'auth.password-change', outcome: 'failure', targetType: 'user', targetId: me.id, details: { reason: 'wrong-password' } })
+      await f.db.transaction((tx) => failOnAccount(f, ctx, tx, req, me.id, 'auth.password-change', 'wrong-password'))
       throw new Unprocessable('The current password is wrong')
     }
     const problem = passwordProblem(req.body.newPassword, { mfa: u.mfa_enabled, common: ctx.common })

@@ -2,24 +2,25 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Queryable } from '../../../core/db/db.js'
 import { MFA_REQUIRED_ROLES, type Role } from '../../../core/roles.js'
-import { emailIndex, emailOf, findByEmail, findById, type Account } from '../../auth/accounts.js'
+import { emailIndex, findByEmail, findById } from '../../auth/accounts.js'
 import { EmailUnverified, RefreshFailed, SecondFactorFailed, SignInFailed, throttled } from '../../auth/errors.js'
-import { recordFailure, recordSuccess } from '../../auth/lockout.js'
+import { recordSuccess } from '../../auth/lockout.js'
 import { consumeRecoveryCode, remainingRecoveryCodes } from '../../auth/recovery-codes.js'
 import { hashToken, newToken } from '../../auth/secrets.js'
 import { accountKey, ipKey } from '../../auth/throttle.js'
-import { claimStep, matchingStep } from '../../auth/totp.js'
+import { claimStep, matchingStep, mfaSecretContext } from '../../auth/totp.js'
 import type { AuthContext } from './context.js'
+import { failOnAccount } from './failures.js'
 import { Credentials, RefreshBody, SecondFactor, SignInResult, Tokens, type SecondFactorBody } from './schemas.js'
 
 const CHALLENGE_TTL = 300
 const CHALLENGE_ATTEMPTS = 5
-export const mfaSecretContext = (userId: string) => ({ table: 'users', column: 'mfa_secret', row: userId })
+// Kept here too for callers that imported it from this module.
+export { mfaSecretContext }
 
 /** Password step, second-factor step and refresh-token rotation. */
 export default async function signIn (fp: FastifyInstance, ctx: AuthContext) {
   const f = fp.withTypeProvider<TypeBoxTypeProvider>()
-  const a = f.config.auth
   const client = (req: FastifyRequest) => ({ userAgent: req.headers['user-agent'], ip: req.ip })
 
   const startSession = async (tx: Queryable, req: FastifyRequest, u: { id: string; role: Role }, mfa: boolean, method: string) => {
@@ -29,16 +30,6 @@ export default async function signIn (fp: FastifyInstance, ctx: AuthContext) {
       targetType: 'session', targetId: tokens.sessionId, details: { method, mfa }
     }, tx)
     return { status: 'signed-in' as const, ...tokens, mfaEnrolmentRequired: !mfa && MFA_REQUIRED_ROLES.includes(u.role) }
-  }
-
-  /** A wrong password or code on a real account: count it, maybe lock, audit, tell the owner if locked. */
-  const failOnAccount = async (tx: Queryable, req: FastifyRequest, u: Account, action: string, reason: string) => {
-    const lockedNow = await recordFailure(tx, u.id, a.lockoutThreshold, a.lockoutDuration)
-    await req.audit({ action, outcome: 'failure', targetType: 'user', targetId: u.id, details: { reason } }, tx)
-    if (lockedNow) {
-      await req.audit({ action: 'auth.lockout', outcome: 'alert', targetType: 'user', targetId: u.id, details: { failures: a.lockoutThreshold, seconds: a.lockoutDuration } }, tx)
-      await ctx.notifier.send({ userId: u.id, to: await emailOf(tx, f.phi, u.id), purpose: 'account-locked' }, tx)
-    }
   }
 
   f.post('/auth/sign-in', {
@@ -60,7 +51,7 @@ export default async function signIn (fp: FastifyInstance, ctx: AuthContext) {
         if (!u) await req.audit({ action: 'auth.sign-in', outcome: 'failure', details: { reason: 'unknown-account' } }, tx)
         else if (u.locked || u.disabled) {
           await req.audit({ action: 'auth.sign-in', outcome: 'failure', targetType: 'user', targetId: u.id, details: { reason: u.disabled ? 'disabled' : 'locked' } }, tx)
-        } else await failOnAccount(tx, req, u, 'auth.sign-in', u.password_hash ? 'wrong-password' : 'no-password')
+        } else await failOnAccount(f, ctx, tx, req, u.id, 'auth.sign-in', u.password_hash ? 'wrong-password' : 'no-password')
       })
       throw new SignInFailed()
     }
@@ -105,13 +96,13 @@ export default async function signIn (fp: FastifyInstance, ctx: AuthContext) {
         const secret = await tx.query<{ s: Buffer }>('SELECT mfa_secret_sealed AS s FROM users WHERE id = $1', [u.id])
         const step = matchingStep(f.phi.open(secret.rows[0].s, mfaSecretContext(u.id)), body.code)
         if (step === null || !(await claimStep(tx, u.id, step))) {
-          await failOnAccount(tx, req, u, 'auth.mfa', step === null ? 'wrong-code' : 'replayed-code')
+          await failOnAccount(f, ctx, tx, req, u.id, 'auth.mfa', step === null ? 'wrong-code' : 'replayed-code')
           return null
         }
       } else {
         method = 'recovery-code'
         if (!(await consumeRecoveryCode(tx, u.id, body.recoveryCode))) {
-          await failOnAccount(tx, req, u, 'auth.mfa', 'wrong-recovery-code')
+          await failOnAccount(f, ctx, tx, req, u.id, 'auth.mfa', 'wrong-recovery-code')
           return null
         }
         await req.audit({

@@ -113,3 +113,15 @@ t.test('a lockout expires by itself after LOCKOUT_DURATION', async (t) => {
   const { rows } = await app.db.query<{ failed_logins: number }>('SELECT failed_logins FROM users')
   t.equal(rows[0].failed_logins, 0, 'success resets the count')
 })
+
+t.test('a stolen session cannot guess the password through password change', async (t) => {
+  const { app } = await buildAuthApp(t, { LOCKOUT_THRESHOLD: '3' })
+  const email = 'guess@example.test'
+  const s = await signedUpPatient(app, email)
+  for (let i = 0; i < 3; i++) {
+    const res = await post(app, '/auth/password', { currentPassword: `guess number ${i} of many`, newPassword: 'the thief wants this one' }, s.accessToken)
+    t.equal(res.statusCode, 422)
+  }
+  t.equal((await auditRows(app, 'auth.lockout')).length, 1, 'guesses count towards lockout')
+  t.equal((await post(app, '/auth/sign-in', { email, password: PASSPHRASE })).statusCode, 401)
+})
