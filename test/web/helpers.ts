@@ -120,6 +120,8 @@ export async function signIn (page: Page, base: string, u: WebUser): Promise<voi
 export interface MediaCounters {
   framesDecoded: number; samplesReceived: number; videoInbound: number
   screenFrames: number; relay: boolean; localTypes: string[]
+  /** Per received track (trackIdentifier): video frames decoded or audio samples received. */
+  tracks: Record<string, { kind: string; count: number }>
 }
 
 /** Inbound media of every live peer in the page, from getStats (mediasoup's probator left out). */
@@ -128,7 +130,7 @@ export async function mediaCounters (page: Page): Promise<MediaCounters> {
     const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.connectionState !== 'closed')
     const screenVideo = document.querySelector<HTMLVideoElement>('.tile.screen:not([hidden]) video')
     const screenTrack = (screenVideo?.srcObject as MediaStream | null)?.getVideoTracks()[0]?.id
-    const out = { framesDecoded: 0, samplesReceived: 0, videoInbound: 0, screenFrames: 0, relay: true, localTypes: [] as string[] }
+    const out = { framesDecoded: 0, samplesReceived: 0, videoInbound: 0, screenFrames: 0, relay: true, localTypes: [] as string[], tracks: {} as Record<string, { kind: string; count: number }> }
     for (const pc of pcs) {
       const stats = await pc.getStats()
       stats.forEach((s: any) => {
@@ -139,6 +141,7 @@ export async function mediaCounters (page: Page): Promise<MediaCounters> {
             if (screenTrack && s.trackIdentifier === screenTrack) out.screenFrames += s.framesDecoded ?? 0
           }
           if (s.kind === 'audio') out.samplesReceived += s.totalSamplesReceived ?? 0
+          if (s.trackIdentifier) out.tracks[s.trackIdentifier] = { kind: s.kind, count: (s.kind === 'video' ? s.framesDecoded : s.totalSamplesReceived) ?? 0 }
         }
         if (s.type === 'transport' && s.selectedCandidatePairId) {
           const pair = stats.get(s.selectedCandidatePairId)
@@ -169,4 +172,16 @@ export async function flowing (page: Page, ms = 2500): Promise<{ ok: boolean; be
 
 export async function cspViolations (page: Page): Promise<string[]> {
   return page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)
+}
+
+/**
+ * Media on tracks that did not exist before (`old`): after a rebuild, both a
+ * video track decoding more frames and an audio track receiving more samples.
+ */
+export async function freshFlow (page: Page, old: Set<string>, ms = 1500): Promise<boolean> {
+  const a = await mediaCounters(page)
+  await sleep(ms)
+  const b = await mediaCounters(page)
+  const grew = (kind: string) => Object.entries(b.tracks).some(([id, x]) => !old.has(id) && x.kind === kind && x.count > (a.tracks[id]?.count ?? 0) && (a.tracks[id]?.count ?? 0) > 0)
+  return grew('video') && grew('audio')
 }

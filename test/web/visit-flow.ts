@@ -28,19 +28,23 @@ export interface Visit {
  * (werift engine) with TURN, a patient and a provider signed in through the
  * real page, the provider in the visit, the patient past the device check.
  */
-export async function toWaitingRoom (t: Test, o: { relay?: boolean; settings?: Record<string, string> } = {}): Promise<Visit> {
+export async function toWaitingRoom (t: Test, o: { relay?: boolean; settings?: Record<string, string>; patientViewport?: { width: number; height: number } } = {}): Promise<Visit> {
+  const started = Date.now()
   const turn = await startTurn(t)
-  const { app, base } = await webApp(t, { TURN_URLS: turn.urls, MEDIA_ICE_SERVERS: '[]', ...o.settings })
+  // WEB_TEST_ENGINE=mediasoup (with MEDIASOUP_WORKER_BIN) runs the same visit on the mediasoup adapter.
+  const engine = process.env.WEB_TEST_ENGINE ?? 'werift'
+  const { app, base } = await webApp(t, { TURN_URLS: turn.urls, MEDIA_ICE_SERVERS: '[]', MEDIA_ENGINE: engine, ...o.settings })
   const pu = await pageUser(app, 'patient')
   const dr = await pageUser(app, 'provider')
   await createAppointment(app, pu.user, dr.user)
 
   const provider = await openBrowser(t, { relay: o.relay })
-  const patient = await openBrowser(t, { relay: o.relay })
+  const patient = await openBrowser(t, { relay: o.relay, viewport: o.patientViewport })
   await signIn(provider.page, base, dr)
   await provider.page.getByRole('button', { name: /^Start visit/ }).click()
   await provider.page.getByRole('heading', { name: 'Video visit' }).waitFor()
 
+  t.comment(`provider in the visit after ${((Date.now() - started) / 1000).toFixed(1)} s`)
   await signIn(patient.page, base, pu)
   await patient.page.getByRole('button', { name: /^Join video visit/ }).click()
   await patient.page.getByRole('heading', { name: 'Device check' }).waitFor()

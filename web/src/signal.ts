@@ -93,14 +93,14 @@ export function createSignalClient (o: SignalOptions): SignalClient {
     else p.reject(new SignalError(msg.error.code, msg.error.message))
   }
 
-  const send = <M extends MethodName>(sock: WebSocket | undefined, method: M, data: DataOf<M>): Promise<ResultOf<M>> =>
+  const send = <M extends MethodName>(sock: WebSocket | undefined, method: M, data: DataOf<M>, timeoutMs = requestTimeoutMs): Promise<ResultOf<M>> =>
     new Promise((resolve, reject) => {
       if (!sock || sock.readyState !== WebSocket.OPEN) { reject(new SignalError('BDS_WS_CLOSED', 'not connected')); return }
       const id = nextId++
       const timer = window.setTimeout(() => {
         pending.delete(id)
         reject(new SignalError('BDS_WS_TIMEOUT', `${method} timed out`))
-      }, requestTimeoutMs)
+      }, timeoutMs)
       pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer })
       sock.send(JSON.stringify({ id, method, data }))
     })
@@ -116,6 +116,16 @@ export function createSignalClient (o: SignalOptions): SignalClient {
     }, 1000)
   }
 
+  // Back online after an outage: a socket that looks open may be dead. A quick
+  // ping tells; if it goes unanswered, resume on a fresh socket right away
+  // instead of waiting for the heartbeat.
+  const onOnline = (): void => {
+    if (state !== 'connected') return
+    const sock = ws
+    send(sock, 'ping', {}, 2000).catch(() => { if (ws === sock) client.drop() })
+  }
+  window.addEventListener('online', onOnline)
+
   const lost = (code: number): void => {
     ws = undefined
     failPending('connection lost')
@@ -130,6 +140,7 @@ export function createSignalClient (o: SignalOptions): SignalClient {
   const finish = (code?: number): void => {
     finished = true
     window.clearInterval(heartbeat)
+    window.removeEventListener('online', onOnline)
     setState('closed', code)
   }
 

@@ -66,6 +66,20 @@ export function gathered (pc: RTCPeerConnection, timeoutMs = 5000): Promise<void
   })
 }
 
+/**
+ * Calls onFailed when the peer fails, or stays disconnected for `graceMs`
+ * (a network change or outage; Chromium takes ~30 s to declare 'failed').
+ */
+export function watchConnection (state: () => string, subscribe: (fn: () => void) => void, onFailed: () => void, graceMs = 3000): void {
+  let timer: number | undefined
+  subscribe(() => {
+    const s = state()
+    window.clearTimeout(timer)
+    if (s === 'failed') onFailed()
+    else if (s === 'disconnected') timer = window.setTimeout(() => { if (state() === 'disconnected') onFailed() }, graceMs)
+  })
+}
+
 /** Runs async steps one at a time (renegotiations on one peer must not interleave). */
 export function serial (): <T>(fn: () => Promise<T>) => Promise<T> {
   let tail: Promise<unknown> = Promise.resolve()

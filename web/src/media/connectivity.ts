@@ -56,8 +56,9 @@ async function directUdp (host: string, timeoutMs: number): Promise<boolean> {
   try {
     let failed = false
     let srflx = false
+    let any = false
     pc.addEventListener('icecandidateerror', () => { failed = true })
-    pc.onicecandidate = (e) => { if (e.candidate?.type === 'srflx') srflx = true }
+    pc.onicecandidate = (e) => { if (e.candidate) any = true; if (e.candidate?.type === 'srflx') srflx = true }
     pc.createDataChannel('probe')
     await pc.setLocalDescription(await pc.createOffer())
     const done = await new Promise<boolean>((resolve) => {
@@ -65,7 +66,8 @@ async function directUdp (host: string, timeoutMs: number): Promise<boolean> {
       pc.addEventListener('icegatheringstatechange', () => { if (pc.iceGatheringState === 'complete') resolve(true) })
       window.setTimeout(() => resolve(false), timeoutMs)
     })
-    return srflx || (done && !failed)
+    // No candidate at all means the browser sent nothing (e.g. a relay-only policy): not a success.
+    return srflx || (done && any && !failed)
   } finally {
     pc.close()
   }

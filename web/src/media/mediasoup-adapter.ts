@@ -1,6 +1,6 @@
 import { Device, type types as msc } from 'mediasoup-client'
 import type { MediaKind, MediaSource, ProducerInfoOut, RoomCapabilities, TransportParams } from '../protocol.js'
-import type { AdapterOptions, LocalProducer, MediaAdapter, RemoteConsumer } from './adapter.js'
+import { watchConnection, type AdapterOptions, type LocalProducer, type MediaAdapter, type RemoteConsumer } from './adapter.js'
 
 // Simulcast for the camera: the router picks a layer per subscriber's bandwidth.
 const CAMERA_LAYERS: RTCRtpEncodingParameters[] = [
@@ -35,7 +35,7 @@ export function createMediasoupAdapter (o: AdapterOptions): MediaAdapter {
         transportId: t.id, kind, source: appData.source as MediaSource, offer: { engine: 'mediasoup', rtpParameters }
       }).then((r) => ok({ id: r.producerId }), fail)
     })
-    t.on('connectionstatechange', (s) => { if (s === 'failed' && !closed) o.onTransportFailed() })
+    watchConnection(() => t.connectionState, (fn) => t.on('connectionstatechange', fn), () => { if (!closed && !t.closed) o.onTransportFailed() })
     return t
   }
 

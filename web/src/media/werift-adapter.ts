@@ -1,5 +1,5 @@
 import type { MediaKind, MediaSource, ProducerInfoOut, RoomCapabilities } from '../protocol.js'
-import { gathered, serial, type AdapterOptions, type LocalProducer, type MediaAdapter, type RemoteConsumer } from './adapter.js'
+import { gathered, serial, watchConnection, type AdapterOptions, type LocalProducer, type MediaAdapter, type RemoteConsumer } from './adapter.js'
 
 /**
  * werift: one plain RTCPeerConnection per direction. Producing adds a
@@ -16,7 +16,7 @@ export function createWeriftAdapter (o: AdapterOptions): MediaAdapter {
 
   const peer = (): RTCPeerConnection => {
     const pc = new RTCPeerConnection({ iceServers: o.iceServers, iceTransportPolicy: o.iceTransportPolicy, bundlePolicy: 'max-bundle' })
-    pc.addEventListener('connectionstatechange', () => { if (pc.connectionState === 'failed' && !closed) o.onTransportFailed() })
+    watchConnection(() => pc.connectionState, (fn) => pc.addEventListener('connectionstatechange', fn), () => { if (!closed) o.onTransportFailed() })
     return pc
   }
 

@@ -177,8 +177,12 @@ export function visitPage (ctx: Ctx, o: VisitPageOptions): Cleanup {
   })
 
   const meter = createQualityMeter()
+  let measuring = false
   const timer = window.setInterval(() => {
-    void call.stats().then((reports) => {
+    // getStats can be slow on a busy device: never let two samples overlap (a near-zero interval reads as "nothing arrived").
+    if (measuring) return
+    measuring = true
+    void call.stats().finally(() => { measuring = false }).then((reports) => {
       const q = meter(reports)
       quality.className = `quality ${q.quality}`
       const detail = [q.rttMs !== undefined ? `${q.rttMs} ms` : '', q.lossPct !== undefined ? `${q.lossPct.toFixed(1)}% loss` : ''].filter(Boolean).join(', ')

@@ -83,8 +83,12 @@ export function createCall (o: CallOptions): Call {
     if (!on) await p.pause()
   }
 
+  // performance marks (visible in the browser's devtools) time each step of a (re)build.
+  const mark = (step: string): void => { performance.mark(`bedside:media:${step}`) }
+
   const build = async (s: VisitSnapshot, others: ProducerInfoOut[]): Promise<void> => {
     const gen = ++generation
+    mark('build')
     teardown()
     snap = s
     me = s.you.participantId
@@ -93,11 +97,14 @@ export function createCall (o: CallOptions): Call {
     const capabilities = await a.load(s.capabilities)
     await o.signal.request('setCapabilities', { capabilities })
     await a.start()
+    mark('transports')
     if (gen !== generation) return
     await produce(o.local.getAudioTracks()[0], 'mic', micOn)
     await produce(o.local.getVideoTracks()[0], 'camera', cameraOn)
     if (screenTrack && screenTrack.readyState === 'live') await produce(screenTrack, 'screen', true)
+    mark('produced')
     for (const p of others) await consume(p, gen)
+    mark('consumed')
   }
 
   const teardown = (): void => {
