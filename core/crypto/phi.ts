@@ -35,6 +35,8 @@ export interface PhiCipher {
   /** Which key a sealed value was written with: a KEK id, or `dek:<uuid>` for a subject data key. */
   keyIdOf (sealed: Buffer): string
   readonly activeKeyId: string
+  /** Every key-encryption key version this cipher can open. */
+  keyIds (): string[]
   sealWithDataKey (dk: DataKey, plaintext: string, ctx: SealContext): Buffer
   openWithDataKey (dk: DataKey, sealed: Buffer, ctx: SealContext): string
   /** The subject data key id of a format-3 value, else null. */
@@ -82,6 +84,7 @@ export function createPhiCipher (keys: KeyProvider): PhiCipher {
   }
   return {
     get activeKeyId () { return keys.activeKeyId },
+    keyIds: () => keys.keyIds(),
     seal (plaintext, ctx) { return sealEnvelope(Buffer.from(plaintext, 'utf8'), ctx) },
     open (sealed, ctx) {
       try {

@@ -6,25 +6,35 @@ import type { PhiCipher } from './phi.js'
  * serving. Progress lives in the data itself (what is not yet under the active
  * key), so an interrupted run simply resumes. Every update is a compare-and-swap
  * on the old bytes: a row the server rewrote meanwhile is left as the server wrote it.
+ *
+ * Sealed values are found by their header in every bytea column, not by a list
+ * of columns, so a feature that forgets a naming rule cannot keep an old key
+ * alive unseen. Their seal context is (table, column without a trailing
+ * `_sealed`, id), which only legacy format-1 values need (to be re-encrypted).
  */
 
-export interface SealedColumn { table: string; column: string; idType: string }
+export interface SealedColumn { table: string; column: string; hasId: boolean }
 
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`
-// The KEK id of formats 1 and 2 sits after the format byte and its length byte.
-const KEK_OF = (col: string) => `convert_from(substring(${col} from 3 for get_byte(${col}, 1)), 'UTF8')`
-const HAS_KEK = (col: string) => `${col} IS NOT NULL AND length(${col}) > 2 AND get_byte(${col}, 0) IN (1, 2)`
+// Formats 1 and 2: format byte, key-id length byte, key id, then at least iv and tag.
+const HAS_KEK = (col: string) =>
+  `${col} IS NOT NULL AND length(${col}) > 30 AND get_byte(${col}, 0) IN (1, 2) AND length(${col}) >= 30 + get_byte(${col}, 1)`
+const KEK_OF = (col: string) => `encode(substring(${col} from 3 for get_byte(${col}, 1)), 'escape')`
+// Raw wrapped data keys have no header; they are rotated on their own.
+const NOT_SEALED = new Set(['phi_data_keys.wrapped_key'])
 
-/** Every *_sealed bytea column of a table with an id column: the naming rule all PHI tables follow. */
+/** Every bytea column of the schema that may hold sealed values. */
 export async function sealedColumns (q: Queryable): Promise<SealedColumn[]> {
-  const { rows } = await q.query<{ table_name: string; column_name: string; id_type: string }>(
-    `SELECT c.table_name, c.column_name, i.data_type AS id_type FROM information_schema.columns c
-       JOIN information_schema.columns i
-         ON i.table_schema = c.table_schema AND i.table_name = c.table_name AND i.column_name = 'id'
-      WHERE c.table_schema = current_schema() AND c.data_type = 'bytea' AND c.column_name LIKE '%\\_sealed'
-        AND i.data_type IN ('uuid', 'bigint', 'integer', 'text')
+  const { rows } = await q.query<{ table_name: string; column_name: string; has_id: boolean }>(
+    `SELECT c.table_name, c.column_name,
+            EXISTS (SELECT 1 FROM information_schema.columns i WHERE i.table_schema = c.table_schema
+                      AND i.table_name = c.table_name AND i.column_name = 'id') AS has_id
+       FROM information_schema.columns c JOIN information_schema.tables t
+         ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
+      WHERE c.table_schema = current_schema() AND c.data_type = 'bytea'
       ORDER BY 1, 2`)
-  return rows.map((r) => ({ table: r.table_name, column: r.column_name, idType: r.id_type }))
+  return rows.filter((r) => !NOT_SEALED.has(`${r.table_name}.${r.column_name}`))
+    .map((r) => ({ table: r.table_name, column: r.column_name, hasId: r.has_id }))
 }
 
 export interface KeyUse { keyId: string; where: string; count: number }
@@ -59,7 +69,7 @@ export interface RotateOptions {
   signal?: AbortSignal
   onProgress?: (p: RotationProgress) => void
   /** Rows failing to open (tampered, key missing) are counted, never rewritten. */
-  onFailure?: (target: string, rowId: string) => void
+  onFailure?: (target: string, row: string) => void
 }
 
 export interface RotationResult { moved: number; failed: number; remaining: number; interrupted: boolean }
@@ -67,7 +77,6 @@ export interface RotationResult { moved: number; failed: number; remaining: numb
 export async function rotateAll (db: Db, cipher: PhiCipher, o: RotateOptions = {}): Promise<RotationResult> {
   const batch = o.batchSize ?? 200
   let moved = 0
-  let failed = 0
   const failedRows = new Set<string>()
   // A server that had not yet seen the new key may write under the old one
   // while we pass; a second pass picks those up.
@@ -76,14 +85,13 @@ export async function rotateAll (db: Db, cipher: PhiCipher, o: RotateOptions = {
     moved += await rewrapDataKeys(db, cipher, batch, o)
     for (const c of await sealedColumns(db)) {
       if (o.signal?.aborted) break
-      const r = await rewrapColumn(db, cipher, c, batch, o, failedRows)
-      moved += r.moved
-      failed = failedRows.size
+      moved += await rewrapColumn(db, cipher, c, batch, o, failedRows)
     }
     if (o.signal?.aborted || moved === before) break
   }
-  const remaining = (await keyReferences(db)).filter((u) => u.keyId !== cipher.activeKeyId).reduce((n, u) => n + u.count, 0)
-  return { moved, failed, remaining, interrupted: o.signal?.aborted === true }
+  const known = new Set(cipher.keyIds())
+  const remaining = (await keyReferences(db)).filter((u) => u.keyId !== cipher.activeKeyId && known.has(u.keyId)).reduce((n, u) => n + u.count, 0)
+  return { moved, failed: failedRows.size, remaining, interrupted: o.signal?.aborted === true }
 }
 
 async function rewrapDataKeys (db: Db, cipher: PhiCipher, batch: number, o: RotateOptions): Promise<number> {
@@ -121,39 +129,43 @@ async function rewrapDataKeys (db: Db, cipher: PhiCipher, batch: number, o: Rota
 }
 
 async function rewrapColumn (db: Db, cipher: PhiCipher, c: SealedColumn, batch: number, o: RotateOptions,
-  failedRows: Set<string>): Promise<{ moved: number }> {
+  failedRows: Set<string>): Promise<number> {
   const table = ident(c.table)
   const col = ident(c.column)
-  const active = cipher.activeKeyId
-  const where = `${HAS_KEK(col)} AND ${KEK_OF(col)} <> $1`
-  const total = Number((await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table} WHERE ${where}`, [active])).rows[0].n)
+  const old = cipher.keyIds().filter((k) => k !== cipher.activeKeyId)
+  if (old.length === 0) return 0
+  const where = `${HAS_KEK(col)} AND ${KEK_OF(col)} = ANY($1::text[])`
+  const total = Number((await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table} WHERE ${where}`, [old])).rows[0].n)
+  if (total === 0) return 0
   const target = `${c.table}.${c.column}`
-  if (total === 0) return { moved: 0 }
   const context = c.column.replace(/_sealed$/, '')
   let done = 0
-  let cursor: string | null = null
+  let cursor = '(0,0)'
   while (!o.signal?.aborted) {
-    const { rows }: { rows: Array<{ id: string; v: Buffer }> } = await db.query(
-      `SELECT id::text AS id, ${col} AS v FROM ${table} WHERE ${where} ${cursor === null ? '' : `AND id > $3::${c.idType}`}
-        ORDER BY id LIMIT $2`, cursor === null ? [active, batch] : [active, batch, cursor])
+    // ctid pages through any table, keyed or not; the update re-checks the bytes.
+    const { rows } = await db.query<{ at: string; id: string | null; v: Buffer }>(
+      `SELECT ctid::text AS at, ${c.hasId ? 'id::text' : 'NULL'} AS id, ${col} AS v FROM ${table}
+        WHERE ${where} AND ctid > $3::tid ORDER BY ctid LIMIT $2`, [old, batch, cursor])
     if (rows.length === 0) break
     await db.transaction(async (tx) => {
       for (const r of rows) {
         let next: Buffer | null
         try {
-          next = cipher.rewrap(Buffer.from(r.v), { table: c.table, column: context, row: r.id })
+          // Only legacy format-1 values need their context (and so an id) to be re-encrypted.
+          next = cipher.rewrap(Buffer.from(r.v), { table: c.table, column: context, row: r.id ?? '' })
         } catch {
-          if (!failedRows.has(`${target}:${r.id}`)) o.onFailure?.(target, r.id)
-          failedRows.add(`${target}:${r.id}`)
+          const key = `${target}:${r.id ?? r.at}`
+          if (!failedRows.has(key)) o.onFailure?.(target, r.id ?? `ctid ${r.at}`)
+          failedRows.add(key)
           continue
         }
         if (next === null) continue
-        const u = await tx.query(`UPDATE ${table} SET ${col} = $1 WHERE id = $2::${c.idType} AND ${col} = $3`, [next, r.id, r.v])
+        const u = await tx.query(`UPDATE ${table} SET ${col} = $1 WHERE ctid = $2::tid AND ${col} = $3`, [next, r.at, r.v])
         done += u.rowCount
       }
     })
-    cursor = rows[rows.length - 1].id
+    cursor = rows[rows.length - 1].at
     o.onProgress?.({ target, done, total, failed: failedRows.size })
   }
-  return { moved: done }
+  return done
 }

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import type { InjectOptions } from 'fastify'
 import t from 'tap'
 import { buildTestApp } from '../helpers/app.js'
 import { bearer, createTestUser } from '../helpers/users.js'
@@ -13,8 +14,8 @@ t.test('no seeded PHI appears in plaintext in the database, the logs or error bo
   const admin = await createTestUser(app, 'admin')
   const secrets: string[] = []
   const bodies: string[] = []
-  const send = async (o: Parameters<typeof app.inject>[0]) => {
-    const res = await app.inject(o as never)
+  const send = async (o: InjectOptions) => {
+    const res = await app.inject(o)
     if (res.statusCode >= 400) bodies.push(res.body)
     return res
   }

@@ -27,6 +27,11 @@ t.test('rotation under concurrent reads and writes loses nothing; the old key is
   await app.db.query(`INSERT INTO users (id, role, email_index, email_sealed) VALUES ($1, 'patient', $2, $3)`,
     [legacyId, app.phi.index('email', 'legacy@example.test'), legacy])
 
+  // A table with no id column and a sealed column without the _sealed suffix: still found by the value's header.
+  await app.db.query('CREATE TABLE rotation_misc (owner uuid, channel text, payload bytea, PRIMARY KEY (owner, channel))')
+  const miscCtx = { table: 'rotation_misc', column: 'payload', row: 'x' }
+  await app.db.query(`INSERT INTO rotation_misc VALUES ($1, 'sms', $2)`, [legacyId, app.phi.seal('+15550001111', miscCtx)])
+
   const blocked = await runCli(config, 'keys remove', ['k1'])
   t.equal(blocked.code, 2)
   t.match(blocked.err, /k1' is the active key/)
@@ -40,6 +45,7 @@ t.test('rotation under concurrent reads and writes loses nothing; the old key is
   const stillUsed = await runCli(config, 'keys remove', ['k1'])
   t.equal(stillUsed.code, 2)
   t.match(stillUsed.err, /cannot be removed: it still protects \d+ value\(s\).*phi_data_keys/)
+  t.match(stillUsed.err, /rotation_misc\.payload=1/, 'found in a table with no id, by header')
 
   // Readers and writers run the whole time the rotation does.
   let running = true
@@ -80,6 +86,10 @@ t.test('rotation under concurrent reads and writes loses nothing; the old key is
   const { rows } = await app.db.query<{ email_sealed: Buffer }>('SELECT email_sealed FROM users WHERE id = $1', [legacyId])
   t.equal(app.phi.keyIdOf(rows[0].email_sealed), 'k2', 'legacy value re-encrypted')
   t.equal(app.phi.open(rows[0].email_sealed, { table: 'users', column: 'email', row: legacyId }), 'legacy@example.test')
+
+  const misc = await app.db.query<{ payload: Buffer }>('SELECT payload FROM rotation_misc')
+  t.equal(app.phi.keyIdOf(misc.rows[0].payload), 'k2')
+  t.equal(app.phi.open(misc.rows[0].payload, miscCtx), '+15550001111')
 
   const status = await runCli(config, 'keys status')
   t.match(status.out, /k1: 0 value/)
