@@ -60,8 +60,12 @@ export default async function signIn (fp: FastifyInstance, ctx: AuthContext) {
       throw new EmailUnverified()
     }
     return f.db.transaction(async (tx) => {
-      await recordSuccess(tx, u.id)
-      await ctx.throttle.clearAccount(keys.account, tx)
+      // With MFA on, the password alone is only half a success: resetting the
+      // failure count here would let a password holder guess codes forever.
+      if (!u.mfa_enabled) {
+        await recordSuccess(tx, u.id)
+        await ctx.throttle.clearAccount(keys.account, tx)
+      }
       // Housekeeping rides on successful sign-ins: indexed, and bounded by the windows.
       await ctx.throttle.sweep(tx)
       await tx.query("DELETE FROM mfa_challenges WHERE expires_at < now() - interval '1 day'")
@@ -112,6 +116,7 @@ export default async function signIn (fp: FastifyInstance, ctx: AuthContext) {
       }
       await tx.query('UPDATE mfa_challenges SET used_at = now() WHERE token_hash = $1', [hashToken(body.challenge)])
       await recordSuccess(tx, u.id)
+      await ctx.throttle.clearAccount(accountKey(u.email_index), tx)
       return startSession(tx, req, u, true, method)
     })
     if (!result) throw new SecondFactorFailed()

@@ -166,7 +166,12 @@ t.test('wrong second factors count towards lockout', async (t) => {
   const secret = secretOf(enrol.json().otpauthUri)
   await post(app, '/auth/mfa/confirm', { code: currentCode(secret) }, session.accessToken)
   const ch = await signIn(app, email)
-  for (let i = 0; i < 3; i++) await post(app, '/auth/sign-in/mfa', { challenge: ch.challenge, code: '000000' })
+  for (let i = 0; i < 2; i++) await post(app, '/auth/sign-in/mfa', { challenge: ch.challenge, code: '000000' })
+  // A correct password again does not wipe the count of wrong codes.
+  const ch2 = await signIn(app, email)
+  t.equal(ch2.status, 'mfa-required')
+  t.equal((await auditRows(app, 'auth.lockout')).length, 0)
+  await post(app, '/auth/sign-in/mfa', { challenge: ch2.challenge, code: '000000' })
   t.equal((await auditRows(app, 'auth.lockout')).length, 1)
   t.equal((await post(app, '/auth/sign-in', { email, password: PASSPHRASE })).statusCode, 401, 'locked')
 })
