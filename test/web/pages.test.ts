@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import t from 'tap'
-import { cspViolations, openBrowser, webApp } from './helpers.js'
+import { createAppointment } from '../signalling/helpers.js'
+import { cspViolations, openBrowser, pageUser, signIn, webApp } from './helpers.js'
 
 const haveChromium = existsSync('/usr/bin/chromium')
 
@@ -49,4 +50,44 @@ t.test('Chromium loads the sign-in page without CSP violations or errors', { ski
   t.same(await cspViolations(b.page), [], 'no CSP violations')
   t.same(b.problems, [], 'no console errors')
   await b.page.screenshot({ path: 'test/screenshots/sign-in.png' })
+})
+
+t.test('sign-in with MFA through the page; appointments list; sign-out forgets the token', { skip: !haveChromium && 'no chromium' }, async (t) => {
+  const { app, base } = await webApp(t)
+  const dr = await pageUser(app, 'provider')
+  const pu = await pageUser(app, 'patient')
+  await createAppointment(app, pu.user, dr.user, { startsInMinutes: 5 })
+  const b = await openBrowser(t)
+  await b.page.goto(base + '/')
+  await b.page.getByLabel('Email').fill(dr.email)
+  await b.page.getByLabel('Password').fill('not the password')
+  await b.page.getByRole('button', { name: 'Sign in' }).click()
+  await b.page.getByRole('alert').filter({ hasText: /./ }).waitFor()
+  t.notMatch(await b.page.getByRole('alert').first().textContent(), /Enter your email/, 'wrong password refused with the server\'s message')
+
+  await b.page.getByLabel('Password').fill(dr.password)
+  await b.page.getByRole('button', { name: 'Sign in' }).click()
+  await b.page.getByRole('heading', { name: 'Two-step verification' }).waitFor()
+  await b.page.screenshot({ path: 'test/screenshots/mfa.png' })
+  await b.page.getByLabel('Code').fill(dr.code())
+  await b.page.getByRole('button', { name: 'Verify' }).click()
+  await b.page.getByRole('heading', { name: 'My appointments' }).waitFor()
+  await b.page.locator('.appointment').first().waitFor()
+  t.equal(await b.page.locator('.appointment').count(), 1, 'the provider sees the appointment')
+  t.ok(await b.page.getByRole('button', { name: /^Start visit at/ }).isVisible(), 'with a labelled Start visit button')
+  t.notMatch(b.page.url(), /token|ticket|[0-9a-f]{8}-[0-9a-f]{4}/i, 'no token or id in the URL')
+  t.same(await b.page.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie]), [0, 0, ''], 'nothing stored in the browser')
+  await b.page.screenshot({ path: 'test/screenshots/appointments-provider.png' })
+
+  await b.page.getByRole('button', { name: 'Sign out' }).click()
+  await b.page.getByRole('heading', { name: 'Sign in to Bedside' }).waitFor()
+  t.pass('signed out')
+
+  const p = await openBrowser(t, { viewport: { width: 390, height: 844 } })
+  await signIn(p.page, base, pu)
+  await p.page.locator('.appointment').first().waitFor()
+  await p.page.screenshot({ path: 'test/screenshots/phone-appointments-patient.png' })
+  t.ok(await p.page.getByRole('button', { name: /^Join video visit at/ }).isVisible(), 'the patient can join from the list')
+  t.same(await cspViolations(b.page), [])
+  t.same(await cspViolations(p.page), [])
 })
