@@ -4,8 +4,9 @@ import { ShreddedSubjectError } from '../../core/crypto/vault.js'
 import { Forbidden } from '../../core/errors.js'
 import { checkUnusualAccess, notifyAdmins } from './alerts.js'
 import { hasCareRelationship } from './care.js'
-import { NoCareRelationship, RecordErased, RecordUndecryptable } from './errors.js'
+import { NoCareRelationship, ProviderNotVerified, RecordErased, RecordUndecryptable } from './errors.js'
 import { ErasedRecordError } from './patients.js'
+import { isProviderVerified } from './providers.js'
 
 export type Purpose = 'treatment' | 'payment' | 'operations' | 'patient-request' | 'break-glass'
 export interface PatientAccess { via: 'self' | 'care' | 'break-glass'; purpose: Purpose; grantId?: string }
@@ -20,7 +21,8 @@ export async function activeGrant (f: FastifyInstance, actorId: string, patientI
 
 /**
  * May this user open this patient's record? The patient themself; a provider
- * or staff member with a care relationship; or one holding a break-glass grant.
+ * (identity verified) or staff member with a care relationship; or one holding
+ * a break-glass grant.
  * Anyone else is refused, and the refusal is audited.
  */
 export async function authorisePatient (f: FastifyInstance, req: FastifyRequest, patientId: string, purpose?: Purpose): Promise<PatientAccess> {
@@ -28,6 +30,11 @@ export async function authorisePatient (f: FastifyInstance, req: FastifyRequest,
   if (user.role === 'patient') {
     if (user.id !== patientId) throw new Forbidden()
     return { via: 'self', purpose: 'patient-request' }
+  }
+  // A revoked provider keeps their past appointments but not the records behind them.
+  if (user.role === 'provider' && !(await isProviderVerified(f.db, user.id))) {
+    await req.audit({ action: 'phi.read', outcome: 'denied', targetType: 'patient', targetId: patientId, details: { reason: 'provider-not-verified' } })
+    throw new ProviderNotVerified()
   }
   if (await hasCareRelationship(f.db, user, patientId)) return { via: 'care', purpose: purpose ?? 'treatment' }
   const grantId = await activeGrant(f, user.id, patientId)

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { buildTestApp } from '../helpers/app.js'
 import { bearer, createTestUser } from '../helpers/users.js'
-import { sampleProfile, seedAppointment } from './helpers.js'
+import { createVerifiedProvider, sampleProfile, seedAppointment } from './helpers.js'
 
 const alerts = async (app: Awaited<ReturnType<typeof buildTestApp>>['app'], action: string) =>
   (await app.db.query<{ actor_id: string; target_id: string; details: Record<string, unknown> }>(
@@ -43,7 +43,7 @@ t.test('break-glass: a reason opens the record for a while; audited and raised t
 
 t.test('reading more distinct patients than the threshold raises one alert', async (t) => {
   const { app } = await buildTestApp(t, { PHI_ACCESS_ALERT_THRESHOLD: '3' })
-  const provider = await createTestUser(app, 'provider')
+  const provider = await createVerifiedProvider(app)
   const admin = await createTestUser(app, 'admin')
   for (let i = 0; i < 5; i++) {
     const p = await createTestUser(app, 'patient')
@@ -61,7 +61,7 @@ t.test('reading more distinct patients than the threshold raises one alert', asy
 t.test('a patient exports their own record as FHIR R4; the export is audited', async (t) => {
   const { app } = await buildTestApp(t)
   const patient = await createTestUser(app, 'patient')
-  const provider = await createTestUser(app, 'provider')
+  const provider = await createVerifiedProvider(app)
   const profile = sampleProfile()
   await app.inject({ method: 'PUT', url: '/records/patients/me', headers: bearer(patient), payload: profile })
   await app.inject({ method: 'PUT', url: '/records/providers/me', headers: bearer(provider), payload: { name: { family: 'Osler', given: ['William'] }, credentials: ['MD'], specialties: ['Internal medicine'] } })
@@ -119,7 +119,7 @@ t.test('a ciphertext swapped to another row is rejected with a clear error and a
 t.test('crypto-shredding: an admin erases a patient; what remains cannot be read', async (t) => {
   const { app } = await buildTestApp(t, { PHI_RETENTION_DAYS: '30' })
   const patient = await createTestUser(app, 'patient')
-  const provider = await createTestUser(app, 'provider')
+  const provider = await createVerifiedProvider(app)
   const admin = await createTestUser(app, 'admin')
   await app.inject({ method: 'PUT', url: '/records/patients/me', headers: bearer(patient), payload: sampleProfile() })
   await seedAppointment(app, patient.id, provider.id, { daysFromNow: -10 })

@@ -11,8 +11,18 @@ import { signingKeysFromJwks, newSigningJwk } from '../../server/auth/signing-ke
 import { commands } from '../../server/cli/commands.js'
 import { createServices } from '../../server/services.js'
 import { testDb } from '../helpers/db.js'
+import { createTestUser, type TestUser } from '../helpers/users.js'
 
 let slot = 0
+
+/** A provider whose identity an admin verified (written straight into the table; the workflow has its own test). */
+export async function createVerifiedProvider (app: FastifyInstance): Promise<TestUser> {
+  const p = await createTestUser(app, 'provider')
+  await app.db.query(
+    `INSERT INTO provider_profiles (id, name_sealed, verification_status, verified_at) VALUES ($1, $2, 'verified', now())`,
+    [p.id, await app.phiVault.seal(p.id, JSON.stringify({ family: 'Test', given: ['Provider'] }), { table: 'provider_profiles', column: 'name', row: p.id })])
+  return p
+}
 
 /**
  * An appointment straight into the scheduler's tables (their booking flow has

@@ -3,13 +3,13 @@ import type { InjectOptions } from 'fastify'
 import t from 'tap'
 import { buildTestApp } from '../helpers/app.js'
 import { bearer, createTestUser } from '../helpers/users.js'
-import { sampleProfile, secretsOf, seedAppointment } from './helpers.js'
+import { createVerifiedProvider, sampleProfile, secretsOf, seedAppointment } from './helpers.js'
 
 // Seeds PHI through the API, then looks for every seeded value in a full dump
 // of the database, in the captured logs and in every error body.
 t.test('no seeded PHI appears in plaintext in the database, the logs or error bodies', async (t) => {
   const { app, logs, databaseUrl } = await buildTestApp(t)
-  const provider = await createTestUser(app, 'provider')
+  const provider = await createVerifiedProvider(app)
   const staff = await createTestUser(app, 'staff')
   const admin = await createTestUser(app, 'admin')
   const secrets: string[] = []

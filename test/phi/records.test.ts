@@ -1,13 +1,13 @@
 import t from 'tap'
 import { buildTestApp } from '../helpers/app.js'
 import { bearer, createTestUser } from '../helpers/users.js'
-import { sampleProfile, seedAppointment } from './helpers.js'
+import { createVerifiedProvider, sampleProfile, seedAppointment } from './helpers.js'
 
 t.test('patient writes and reads own profile; care relationships decide who else may', async (t) => {
   const { app } = await buildTestApp(t)
   const patient = await createTestUser(app, 'patient')
-  const provider = await createTestUser(app, 'provider')
-  const otherProvider = await createTestUser(app, 'provider')
+  const provider = await createVerifiedProvider(app)
+  const otherProvider = await createVerifiedProvider(app)
   const staff = await createTestUser(app, 'staff')
   const otherStaff = await createTestUser(app, 'staff')
   const admin = await createTestUser(app, 'admin')
@@ -34,8 +34,18 @@ t.test('patient writes and reads own profile; care relationships decide who else
   t.equal((await app.inject({ url, headers: bearer(admin) })).statusCode, 403, 'admins do not read clinical PHI')
   t.equal((await app.inject({ url: '/records/patients/me', headers: bearer(provider) })).statusCode, 403)
 
+  // An appointment with a provider whose verification is missing or revoked opens nothing.
+  const unverified = await createTestUser(app, 'provider')
+  await seedAppointment(app, patient.id, unverified.id, { daysFromNow: 5 })
+  const nv = await app.inject({ url, headers: bearer(unverified) })
+  t.equal(nv.statusCode, 403)
+  t.equal(nv.json().code, 'BDS_ERR_PROVIDER_NOT_VERIFIED')
+  await app.db.query(`UPDATE provider_profiles SET verification_status = 'revoked' WHERE id = $1`, [provider.id])
+  t.equal((await app.inject({ url, headers: bearer(provider) })).statusCode, 403, 'revoked: closed again')
+  await app.db.query(`UPDATE provider_profiles SET verification_status = 'verified' WHERE id = $1`, [provider.id])
+
   // A cancelled appointment is no care relationship.
-  const past = await createTestUser(app, 'provider')
+  const past = await createVerifiedProvider(app)
   await seedAppointment(app, patient.id, past.id, { status: 'cancelled', daysFromNow: 3 })
   t.equal((await app.inject({ url, headers: bearer(past) })).statusCode, 403)
 

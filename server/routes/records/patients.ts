@@ -70,8 +70,8 @@ export default async function patientRoutes (f: FastifyInstance) {
     schema: { tags: ['Records'], summary: 'Update the profile of a patient in your care', params: PatientParams, body: PatientProfileInput, response: { 200: PatientProfile, ...errors } }
   }, async (req) => {
     const { patientId } = req.params as { patientId: string }
-    if (!(await patientExists(f.db, patientId))) throw new NotFound('Patient')
     const access = await authorisePatient(f, req, patientId)
+    if (!(await patientExists(f.db, patientId))) throw new NotFound('Patient')
     const saved = await save(req, patientId, req.body as Input, access)
     return { id: patientId, version: saved.version, updatedAt: saved.updatedAt, ...(req.body as Input) }
   })
