@@ -47,11 +47,12 @@ export async function book (d: SchedulerDeps, c: ActionContext, i: BookInput): P
     const existing = await appointmentStore(d.db).byIdempotencyKey(c.actor.id, key)
     if (existing) return { appointment: replayOf(existing, i), replayed: true }
   }
-  const patient = await d.db.query<{ role: string }>('SELECT role FROM users WHERE id = $1 AND disabled_at IS NULL', [i.patientId])
-  if (patient.rows[0]?.role !== 'patient') throw new Unprocessable('patientId is not an active patient account')
-  if (!(await d.isProviderVerified(i.providerId))) throw new Unprocessable('This provider cannot be booked')
   const now = d.now()
-  const { calendar, visitType } = await assertWithinAvailability(d.db, i.providerId, i.visitTypeId, i.startsAt, now)
+  const [verified, { calendar, visitType }] = await Promise.all([
+    d.isProviderVerified(i.providerId),
+    assertWithinAvailability(d.db, i.providerId, i.visitTypeId, i.startsAt, now, i.patientId)
+  ])
+  if (!verified) throw new Unprocessable('This provider cannot be booked')
   const busy = busyRange(visitType, i.startsAt)
   const id = randomUUID()
   try {

@@ -1,0 +1,133 @@
+// Scheduling benchmark: a booking storm (1,000 attempts on 50 slots, exactly
+// 50 may win) and slot-search throughput against a plain Fastify hello-world,
+// interleaved in the same run on this machine.
+// Run: npx tsx benchmarks/scheduler/run.ts   (needs the test PostgreSQL; loopback only)
+import autocannon from 'autocannon'
+import Fastify from 'fastify'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import pg from 'pg'
+import { loadConfig } from '../../config/load.js'
+import { buildApp } from '../../server/app.js'
+import { createServices } from '../../server/services.js'
+import { createTestUser, type TestUser } from '../../test/helpers/users.js'
+import { machine, today } from '../machine.js'
+
+const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://root@127.0.0.1:5432/test'
+const DURATION = Number(process.env.BENCH_SECONDS ?? 8)
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
+const ATTEMPTS = 1000
+const PROVIDERS = 5
+const SLOTS_PER_PROVIDER = 10
+
+interface Run { rps: number; p50: number; p99: number; errors: number; non2xx: number }
+
+async function cannon (url: string, headers: Record<string, string> = {}): Promise<Run> {
+  const r = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers })
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx }
+}
+
+async function api (base: string, u: TestUser, method: string, path: string, body?: object): Promise<{ status: number; json: any }> {
+  const res = await fetch(base + path, {
+    method, headers: { authorization: `Bearer ${u.token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined
+  })
+  const text = await res.text()
+  return { status: res.status, json: text ? JSON.parse(text) : null }
+}
+
+async function main (): Promise<void> {
+  const dbName = `bedside_bench_${randomBytes(4).toString('hex')}`
+  const admin = new pg.Client({ connectionString: ADMIN_URL })
+  await admin.connect()
+  await admin.query(`CREATE DATABASE ${dbName}`)
+  const url = new URL(ADMIN_URL); url.pathname = `/${dbName}`
+  const dataDir = mkdtempSync(join(tmpdir(), 'bedside-bench-'))
+
+  const hello = Fastify({ logger: false })
+  hello.get('/', async () => ({ hello: 'world' }))
+  const helloUrl = await hello.listen({ host: '127.0.0.1', port: 0 })
+
+  const config = loadConfig({ env: {}, overrides: { DATABASE_URL: url.toString(), DATA_DIR: dataDir, RATE_LIMIT_MAX: '100000000', LOG_LEVEL: 'info', DATABASE_POOL_SIZE: '20' } })
+  const services = await createServices(config)
+  // Logs are formatted as in production and then dropped.
+  const app = await buildApp(services, { logStream: new Writable({ write (_c, _e, cb) { cb() } }) })
+  const base = await app.listen({ host: '127.0.0.1', port: 0 })
+
+  // Five verified providers, each open 09:00-14:00 UTC on one day: 10 half-hour slots each.
+  const day = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10)
+  const weekday = ((new Date(`${day}T00:00:00Z`).getUTCDay() + 6) % 7) + 1
+  const providers: Array<{ user: TestUser; visitTypeId: string }> = []
+  for (let i = 0; i < PROVIDERS; i++) {
+    const user = await createTestUser(app, 'provider')
+    await app.db.query(`INSERT INTO provider_profiles (id, name_sealed, verification_status, verified_at) VALUES ($1, $2, 'verified', now())`,
+      [user.id, app.phi.seal('"bench"', { table: 'provider_profiles', column: 'name', row: user.id })])
+    const p = `/providers/${user.id}`
+    await api(base, user, 'PUT', `${p}/calendar`, { timeZone: 'UTC', specialty: 'bench', minNoticeMinutes: 0, maxAdvanceDays: 30 })
+    const vt = await api(base, user, 'POST', `${p}/visit-types`, { code: 'consult', name: 'Consult', durationMinutes: 30 })
+    await api(base, user, 'POST', `${p}/availability-rules`, { weekday, startTime: '09:00', endTime: '14:00', validFrom: day, validUntil: day })
+    providers.push({ user, visitTypeId: vt.json.id })
+  }
+  const patients = await Promise.all(Array.from({ length: ATTEMPTS }, () => createTestUser(app, 'patient')))
+  const search = `/slots?specialty=bench&from=${day}T00:00:00Z&to=${day}T23:59:00Z&limit=100`
+  const open = await api(base, patients[0], 'GET', search)
+  if (open.json.slots.length !== PROVIDERS * SLOTS_PER_PROVIDER) throw new Error(`expected 50 slots, found ${open.json.slots.length}`)
+  const slots = open.json.slots as Array<{ providerId: string; visitTypeId: string; startsAt: string }>
+
+  // The storm: every patient at once, each at a random one of the 50 slots.
+  const t0 = performance.now()
+  const results = await Promise.all(patients.map((pt) => {
+    const s = slots[Math.floor(Math.random() * slots.length)]
+    return api(base, pt, 'POST', '/appointments', { providerId: s.providerId, visitTypeId: s.visitTypeId, startsAt: s.startsAt }).then((r) => r.status)
+  }))
+  const stormMs = performance.now() - t0
+  const count = (c: number) => results.filter((s) => s === c).length
+  const stored = Number((await app.db.query<{ n: string }>('SELECT count(*)::text AS n FROM appointments')).rows[0].n)
+
+  // Slot search: a week of one provider's calendar (cached after the first call, as in production).
+  const weekFrom = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)
+  const weekTo = new Date(Date.now() + 8 * 86_400_000).toISOString().slice(0, 10)
+  const slotUrl = `${base}/slots?providerId=${providers[0].user.id}&from=${weekFrom}T00:00:00Z&to=${weekTo}T00:00:00Z&limit=50`
+  const auth = { authorization: `Bearer ${patients[1].token}` }
+  const helloRuns: Run[] = []
+  const slotRuns: Run[] = []
+  const healthRuns: Run[] = []
+  for (let i = 0; i < ROUNDS; i++) {
+    helloRuns.push(await cannon(helloUrl))
+    slotRuns.push(await cannon(slotUrl, auth))
+    healthRuns.push(await cannon(`${base}/healthz`))
+  }
+  const avg = (runs: Run[], k: keyof Run) => runs.reduce((s, r) => s + r[k], 0) / runs.length
+  const row = (name: string, runs: Run[]) =>
+    `| ${name} | ${avg(runs, 'rps').toFixed(0)} | ${avg(runs, 'p50').toFixed(1)} | ${avg(runs, 'p99').toFixed(1)} | ${avg(runs, 'errors')} | ${avg(runs, 'non2xx')} |`
+  const ratio = avg(slotRuns, 'rps') / avg(helloRuns, 'rps')
+  const lines = [
+    '# Scheduling benchmark', '',
+    `Measured ${today()} on ${machine()}; load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' / ')} (the machine is shared with other work: read the ratio, not the absolute figures).`, '',
+    '## Booking storm', '',
+    `${ATTEMPTS} patients book at once (one HTTP request each, all in flight together) across ${PROVIDERS * SLOTS_PER_PROVIDER} slots of ${PROVIDERS} providers.`, '',
+    '| 201 booked | 409 conflict | other | rows stored | wall time | attempts/s | bookings/s |', '| --- | --- | --- | --- | --- | --- | --- |',
+    `| ${count(201)} | ${count(409)} | ${ATTEMPTS - count(201) - count(409)} | ${stored} | ${(stormMs / 1000).toFixed(2)} s | ${(ATTEMPTS / (stormMs / 1000)).toFixed(0)} | ${(count(201) / (stormMs / 1000)).toFixed(1)} |`, '',
+    `Exactly ${PROVIDERS * SLOTS_PER_PROVIDER} must succeed: ${count(201) === PROVIDERS * SLOTS_PER_PROVIDER && stored === count(201) ? 'yes' : 'NO'}.`, '',
+    '## Slot search throughput', '',
+    `autocannon, ${CONNECTIONS} connections, ${DURATION} s per run, ${ROUNDS} interleaved rounds, loopback, all in one Node process (server and load generator share the CPU).`, '',
+    '| target | req/s | p50 ms | p99 ms | errors | non-2xx |', '| --- | --- | --- | --- | --- | --- |',
+    row('plain Fastify hello-world (baseline)', helloRuns),
+    row('Bedside GET /slots, one provider, 7 days (JWT verify, session and consent checks in PostgreSQL, cached slot computation)', slotRuns),
+    row('Bedside GET /healthz (the full plugin stack, no auth, no database)', healthRuns),
+    '', `**Slot search: ${(ratio * 100).toFixed(1)} % of hello-world req/s, p99 ${avg(slotRuns, 'p99').toFixed(1)} ms** (target: at least 50 %, p99 under 25 ms).`, ''
+  ]
+  const out = lines.join('\n')
+  writeFileSync(join(import.meta.dirname, 'RESULTS.md'), out + '\n')
+  console.log(out)
+
+  await app.close(); await services.close(); await hello.close()
+  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)
+  await admin.end()
+  rmSync(dataDir, { recursive: true, force: true })
+}
+
+main().catch((err) => { console.error(err); process.exit(1) })
