@@ -96,12 +96,12 @@ export function calendarStore (q: Queryable) {
     async deleteException (providerId: string, id: string): Promise<boolean> {
       return (await q.query('DELETE FROM schedule_exceptions WHERE provider_id = $1 AND id = $2', [providerId, id])).rowCount > 0
     },
-    /** Provider time held by active visits, buffers included. */
+    /** Provider time held by active visits, buffers included (served by the exclusion constraint's GiST index). */
     async busy (providerIds: string[], from: Date, to: Date): Promise<Array<Interval & { providerId: string }>> {
       const { rows } = await q.query<{ providerId: string; from: Date; until: Date }>(
         `SELECT provider_id AS "providerId", busy_from AS "from", busy_until AS "until" FROM appointments
           WHERE provider_id = ANY($1::uuid[]) AND status IN ('proposed', 'booked', 'arrived', 'fulfilled')
-            AND busy_until > $2 AND busy_from < $3`, [providerIds, from, to])
+            AND tstzrange(busy_from, busy_until, '[)') && tstzrange($2, $3)`, [providerIds, from, to])
       return rows.map((r) => ({ providerId: r.providerId, start: r.from.getTime(), end: r.until.getTime() }))
     }
   }

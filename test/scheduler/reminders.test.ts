@@ -208,3 +208,15 @@ t.test('two workers at once never send a reminder twice', async (t) => {
   for (const m of smtp.mails) perUser.set(m.to, (perUser.get(m.to) ?? 0) + 1)
   t.ok([...perUser.values()].every((n) => n === 3), 'three per patient')
 })
+
+t.test('SCHEDULER_REMINDER_WORKER=true runs the worker inside the API process', async (t) => {
+  const { app, smtp, cal, makeDue } = await setup(t, { extra: { SCHEDULER_REMINDER_WORKER: 'true', SCHEDULER_REMINDER_POLL_MS: '100', SCHEDULER_REMINDER_OFFSETS_MINUTES: '60' } })
+  const pat = await createTestUser(app, 'patient')
+  const r = await app.inject({ method: 'POST', url: '/appointments', headers: bearer(pat), payload: bookBody(cal.provider.id, cal.visitTypeId, dayAt(3, 10)) })
+  t.equal(r.statusCode, 201)
+  await makeDue()
+  const deadline = Date.now() + 15_000
+  while (smtp.mails.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100))
+  t.equal(smtp.mails.length, 1, 'delivered by the background worker')
+  t.equal(smtp.mails[0].to, pat.email)
+})
