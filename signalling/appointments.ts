@@ -11,23 +11,29 @@ export interface AppointmentRef {
   status: string
   startsAt: Date
   endsAt: Date
+  /** Our own visits.state, null before the first join. */
+  visitState: 'waiting' | 'in_progress' | 'ended' | null
 }
 
 export async function findAppointment (q: Queryable, id: string): Promise<AppointmentRef | null> {
-  const { rows } = await q.query<{ id: string; patient_id: string; provider_id: string; status: string; starts_at: Date; ends_at: Date }>(
-    'SELECT id, patient_id, provider_id, status, starts_at, ends_at FROM appointments WHERE id = $1', [id])
+  const { rows } = await q.query<{ id: string; patient_id: string; provider_id: string; status: string; starts_at: Date; ends_at: Date; visit_state: AppointmentRef['visitState'] }>(
+    `SELECT a.id, a.patient_id, a.provider_id, a.status, a.starts_at, a.ends_at, v.state AS visit_state
+       FROM appointments a LEFT JOIN visits v ON v.appointment_id = a.id WHERE a.id = $1`, [id])
   const r = rows[0]
   if (!r) return null
-  return { id: r.id, patientId: r.patient_id, providerId: r.provider_id, status: r.status, startsAt: new Date(r.starts_at), endsAt: new Date(r.ends_at) }
+  return {
+    id: r.id, patientId: r.patient_id, providerId: r.provider_id, status: r.status,
+    startsAt: new Date(r.starts_at), endsAt: new Date(r.ends_at), visitState: r.visit_state
+  }
 }
 
 /** Statuses a visit may be joined in. */
 export const JOINABLE = new Set(['booked', 'arrived'])
 
-/** The patient is here: booked → arrived. A no-op for any other status. */
+/** The patient is here: booked → arrived, as scheduling's own check-in does. A no-op for any other status. */
 export async function markArrived (q: Queryable, id: string): Promise<boolean> {
   const r = await q.query(
-    `UPDATE appointments SET status = 'arrived', updated_at = now(), version = version + 1
+    `UPDATE appointments SET status = 'arrived', checked_in_at = coalesce(checked_in_at, now()), updated_at = now(), version = version + 1
       WHERE id = $1 AND status = 'booked'`, [id])
   return r.rowCount > 0
 }

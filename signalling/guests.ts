@@ -24,6 +24,13 @@ export function createGuestStore (db: Queryable, phi: PhiCipher, ttlSeconds: num
       return { inviteId: id, inviteToken, expiresAt: new Date(rows[0].expires_at) }
     },
 
+    /** The appointment an unused invite is for, without using it up (to check the visit is open first). */
+    async appointmentOf (inviteToken: string): Promise<string | null> {
+      const { rows } = await db.query<{ appointment_id: string }>(
+        'SELECT appointment_id FROM visit_guests WHERE token_hash = $1 AND redeemed_at IS NULL AND revoked_at IS NULL', [tokenHash(inviteToken)])
+      return rows[0]?.appointment_id ?? null
+    },
+
     async redeem (inviteToken: string): Promise<RedeemedInvite> {
       const hash = tokenHash(inviteToken)
       const { rows } = await db.query<{ id: string; appointment_id: string; guest_kind: GuestKind; label_sealed: Buffer; fresh: boolean }>(

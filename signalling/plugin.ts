@@ -7,7 +7,7 @@ import type { TurnCredentialRequest, TurnCredentials } from '../turn/credentials
 import { findAppointment } from './appointments.js'
 import { GuestKindSchema, GuestLabel, PROTOCOL_VERSION } from './protocol.js'
 import { createSignalling, type Signalling } from './service.js'
-import { assertJoinable, authoriseVisitTicket, isVisitHost } from './ticket-policy.js'
+import { assertJoinable, assertOpen, authoriseVisitTicket, isVisitHost } from './ticket-policy.js'
 
 declare module 'fastify' { interface FastifyInstance { signalling: Signalling } }
 
@@ -88,7 +88,8 @@ export default fp<SignallingPluginOptions>(async function signalling (f: Fastify
     const { guestKind, label } = req.body as { guestKind: 'interpreter'; label: string }
     const appt = await findAppointment(f.db, appointmentId)
     if (!appt || !isVisitHost(user, appt)) throw new NotFound('Appointment')
-    await assertJoinable(f.db, appt, window)
+    // Invites may go out ahead of the visit; the guest's ticket waits for the join window.
+    assertOpen(appt)
     const invite = await svc.guests.invite(appointmentId, user.id, guestKind, label)
     await req.audit({ action: 'visit.guest.invite', outcome: 'success', targetType: 'appointment', targetId: appointmentId, details: { inviteId: invite.inviteId, guestKind } })
     return reply.code(201).send({ inviteId: invite.inviteId, inviteToken: invite.inviteToken, expiresAt: invite.expiresAt.toISOString() })
@@ -104,6 +105,10 @@ export default fp<SignallingPluginOptions>(async function signalling (f: Fastify
     }
   }, async (req, reply) => {
     const { inviteToken } = req.body as { inviteToken: string }
+    // Check the visit is open before spending the one-time link, so an early click does not burn it.
+    const pending = await svc.guests.appointmentOf(inviteToken)
+    const pendingAppt = pending ? await findAppointment(f.db, pending) : null
+    if (pendingAppt) assertJoinable(pendingAppt, window)
     const redeemed = await svc.guests.redeem(inviteToken)
     if (!redeemed.ok) {
       await req.audit({ action: 'visit.guest.redeem', outcome: 'denied', details: { reason: redeemed.reason } })
@@ -112,7 +117,7 @@ export default fp<SignallingPluginOptions>(async function signalling (f: Fastify
     const { guest } = redeemed
     const appt = await findAppointment(f.db, guest.appointmentId)
     if (!appt) throw new NotFound('Appointment')
-    await assertJoinable(f.db, appt, window)
+    assertJoinable(appt, window)
     const issued = await svc.tickets.issue(guest.appointmentId, { kind: 'guest', guestId: guest.guestId, role: 'guest' })
     await req.audit({ action: 'visit.guest.redeem', outcome: 'success', actorId: guest.guestId, actorRole: 'guest', targetType: 'appointment', targetId: guest.appointmentId, details: { inviteId: guest.guestId } })
     return reply.code(201).send({ ticket: issued.ticket, expiresAt: issued.expiresAt.toISOString(), appointmentId: guest.appointmentId, protocolVersion: PROTOCOL_VERSION, ws: '/ws' })

@@ -15,7 +15,6 @@ import type { Identity } from './participant.js'
 import { CloseCodes, ErrorCodes, type IceServerOut } from './protocol.js'
 import { createVisitRegistry } from './registry.js'
 import { createTicketStore } from './tickets.js'
-import { visitStateOf } from './visits-repo.js'
 
 export interface SignallingDeps {
   config: Config
@@ -80,7 +79,7 @@ export function createSignalling (deps: SignallingDeps) {
       const ticket = await tickets.redeem(data.ticket)
       if (!ticket.ok) return refuse(meta, ticket.reason)
       const appt = await findAppointment(db, ticket.appointmentId)
-      if (!appt || !JOINABLE.has(appt.status) || (await visitStateOf(db, appt.id)) === 'ended') {
+      if (!appt || !JOINABLE.has(appt.status) || appt.visitState === 'ended') {
         return refuse(meta, 'appointment not open', ticket.appointmentId)
       }
       let identity: Identity
@@ -89,6 +88,9 @@ export function createSignalling (deps: SignallingDeps) {
         if (!guest) return refuse(meta, 'invite revoked', appt.id)
         identity = { kind: 'guest', guestId: guest.guestId, guestKind: guest.guestKind, label: guest.label }
       } else {
+        // The account may have been disabled since the ticket was issued.
+        const live = await db.query('SELECT 1 FROM users WHERE id = $1 AND disabled_at IS NULL', [ticket.holder.userId])
+        if (live.rowCount === 0) return refuse(meta, 'account disabled', appt.id)
         identity = ticket.holder
       }
       for (let attempt = 0; ; attempt++) {

@@ -2,7 +2,6 @@ import type { AuthUser } from '../core/access.js'
 import type { Queryable } from '../core/db/db.js'
 import { Conflict, NotFound } from '../core/errors.js'
 import { findAppointment, JOINABLE, type AppointmentRef } from './appointments.js'
-import { visitStateOf } from './visits-repo.js'
 
 export interface JoinWindow { earlyMinutes: number; lateMinutes: number }
 
@@ -18,12 +17,17 @@ export async function authoriseVisitTicket (
   const appointment = await findAppointment(db, appointmentId)
   const role = appointment ? roleIn(user, appointment) : null
   if (!appointment || !role) throw new NotFound('Appointment')
-  await assertJoinable(db, appointment, window, now)
+  assertJoinable(appointment, window, now)
   return { appointment, role }
 }
 
-export async function assertJoinable (db: Queryable, a: AppointmentRef, window: JoinWindow, now = Date.now()): Promise<void> {
-  if (!JOINABLE.has(a.status) || (await visitStateOf(db, a.id)) === 'ended') throw new Conflict('This appointment is not open for a visit')
+/** Open for a visit at all: not cancelled, no-show, fulfilled, nor ended here. */
+export function assertOpen (a: AppointmentRef): void {
+  if (!JOINABLE.has(a.status) || a.visitState === 'ended') throw new Conflict('This appointment is not open for a visit')
+}
+
+export function assertJoinable (a: AppointmentRef, window: JoinWindow, now = Date.now()): void {
+  assertOpen(a)
   const opens = a.startsAt.getTime() - window.earlyMinutes * 60_000
   const closes = a.endsAt.getTime() + window.lateMinutes * 60_000
   if (now < opens) throw new Conflict('The visit opens closer to the appointment time')

@@ -11,11 +11,6 @@ export async function openVisitRow (q: Queryable, appointmentId: string): Promis
   return rows[0]
 }
 
-export async function visitStateOf (q: Queryable, appointmentId: string): Promise<VisitState | null> {
-  const { rows } = await q.query<{ state: VisitState }>('SELECT state FROM visits WHERE appointment_id = $1', [appointmentId])
-  return rows[0]?.state ?? null
-}
-
 export async function markInProgress (q: Queryable, visitId: string): Promise<void> {
   await q.query(`UPDATE visits SET state = 'in_progress', started_at = coalesce(started_at, now()) WHERE id = $1 AND state = 'waiting'`, [visitId])
 }
