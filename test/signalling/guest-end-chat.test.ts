@@ -2,7 +2,7 @@ import t from 'tap'
 import { chatSealContext } from '../../signalling/chat.js'
 import { CloseCodes } from '../../signalling/protocol.js'
 import { bearer } from '../helpers/users.js'
-import { appointmentStatus, cast, Client, joinAs, signallingApp } from './helpers.js'
+import { appointmentStatus, cast, Client, joinAs, signallingApp, ticketFor } from './helpers.js'
 
 t.test('guest invite, chat and the end of the visit', async (t) => {
   const { app, url, logs } = await signallingApp(t)
@@ -91,5 +91,29 @@ t.test('guest invite, chat and the end of the visit', async (t) => {
     t.equal(res.statusCode, 409, 'no new tickets for an ended visit')
     const ended = await app.db.query<{ n: number }>("SELECT count(*)::int AS n FROM audit_log WHERE action = 'visit.end' AND actor_id = $1", [provider.id])
     t.equal(ended.rows[0].n, 1, 'end audited')
+  })
+
+  t.test('an invite for a later visit is not spent by an early click', async (t) => {
+    const later = await cast(app, { startsInMinutes: 24 * 60 })
+    const res = await app.inject({
+      method: 'POST', url: `/visits/${later.appointmentId}/guests`, headers: bearer(later.provider), payload: { guestKind: 'family', label: 'Son' }
+    })
+    t.equal(res.statusCode, 201, 'invites may go out ahead of time')
+    const { inviteToken } = res.json()
+    const early = await app.inject({ method: 'POST', url: '/guest-invites/ticket', payload: { inviteToken } })
+    t.equal(early.statusCode, 409)
+    await app.db.query("UPDATE appointments SET starts_at = now(), ends_at = now() + interval '30 minutes', busy_from = now(), busy_until = now() + interval '30 minutes' WHERE id = $1", [later.appointmentId])
+    const onTime = await app.inject({ method: 'POST', url: '/guest-invites/ticket', payload: { inviteToken } })
+    t.equal(onTime.statusCode, 201, 'the link still works at visit time')
+  })
+
+  t.test('a disabled account cannot use a ticket it already holds', async (t) => {
+    const other = await cast(app)
+    const ticket = await ticketFor(app, other.patient, other.appointmentId)
+    await app.db.query('UPDATE users SET disabled_at = now() WHERE id = $1', [other.patient.id])
+    const c = await Client.open(url)
+    const r = await c.request('join', { version: 1, ticket })
+    t.equal(r.ok ? 'ok' : r.error.code, 'BDS_WS_TICKET_INVALID')
+    t.equal((await c.closed).code, CloseCodes.ticketInvalid)
   })
 })
