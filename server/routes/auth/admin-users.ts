@@ -5,7 +5,7 @@ import { findById } from '../../auth/accounts.js'
 import { inviteStaff } from '../../auth/invitations.js'
 import { unlockUser } from '../../auth/lockout.js'
 import type { AuthContext } from './context.js'
-import { IdParams, Invite, InvitationCreated, RoleChange, UserRole } from './schemas.js'
+import { Empty, IdParams, InvitationCreated, Invite, NoQuery, RoleChange, UserRole } from './schemas.js'
 
 const admin = { roles: ['admin'] } as const
 
@@ -15,7 +15,7 @@ export default async function adminUsers (fp: FastifyInstance, ctx: AuthContext)
 
   f.post('/admin/invitations', {
     config: { access: admin },
-    schema: { tags: ['Admin'], body: Invite, response: { 201: InvitationCreated } }
+    schema: { querystring: NoQuery, tags: ['Admin'], body: Invite, response: { 201: InvitationCreated } }
   }, async (req, reply) => {
     const me = req.user!
     const r = await f.db.transaction((tx) => inviteStaff(tx, f.phi, ctx, {
@@ -26,7 +26,7 @@ export default async function adminUsers (fp: FastifyInstance, ctx: AuthContext)
     return reply.code(201).send({ userId: r.userId, role: req.body.role, expiresAt: r.expiresAt.toISOString() })
   })
 
-  f.post('/admin/users/:id/unlock', { config: { access: admin }, schema: { tags: ['Admin'], params: IdParams } }, async (req, reply) => {
+  f.post('/admin/users/:id/unlock', { config: { access: admin }, schema: { querystring: NoQuery, tags: ['Admin'], params: IdParams, body: Empty } }, async (req, reply) => {
     const me = req.user!
     const ok = await f.db.transaction((tx) => unlockUser(tx, req.params.id, { actorId: me.id, actorRole: me.role, requestId: req.id, ip: req.ip, via: 'api' }))
     if (!ok) throw new NotFound('User')
@@ -36,7 +36,7 @@ export default async function adminUsers (fp: FastifyInstance, ctx: AuthContext)
   // Tokens carry the role, so every session of the user ends and they sign in again under the new one.
   f.put('/admin/users/:id/role', {
     config: { access: admin },
-    schema: { tags: ['Admin'], params: IdParams, body: RoleChange, response: { 200: UserRole } }
+    schema: { querystring: NoQuery, tags: ['Admin'], params: IdParams, body: RoleChange, response: { 200: UserRole } }
   }, async (req) => {
     const me = req.user!
     if (req.params.id === me.id) throw new Conflict('Admins cannot change their own role')

@@ -5,7 +5,7 @@ import { Conflict } from '../../../core/errors.js'
 import { ROLES, type Role } from '../../../core/roles.js'
 import { accept, currentDocuments, publish } from '../../auth/consent.js'
 import type { AuthContext } from './context.js'
-import { AcceptConsent, ConsentDocuments, KindParams, Publish, Published } from './schemas.js'
+import { AcceptConsent, ConsentDocuments, KindParams, NoQuery, Publish, Published } from './schemas.js'
 
 // Reading and accepting the documents is what a user without consent must still be able to do.
 const readable = { roles: ANY_ROLE, mfa: false, consent: false } as const
@@ -14,12 +14,12 @@ const readable = { roles: ANY_ROLE, mfa: false, consent: false } as const
 export default async function consent (fp: FastifyInstance, _ctx: AuthContext) {
   const f = fp.withTypeProvider<TypeBoxTypeProvider>()
 
-  f.get('/consent', { config: { access: readable }, schema: { tags: ['Consent'], response: { 200: ConsentDocuments } } }, async (req) => {
+  f.get('/consent', { config: { access: readable }, schema: { querystring: NoQuery, tags: ['Consent'], response: { 200: ConsentDocuments } } }, async (req) => {
     const docs = await currentDocuments(f.db, req.user!.id, req.user!.role)
     return { documents: docs.map((d) => ({ ...d, publishedAt: d.publishedAt.toISOString() })) }
   })
 
-  f.post('/consent/accept', { config: { access: readable }, schema: { tags: ['Consent'], body: AcceptConsent } }, async (req, reply) => {
+  f.post('/consent/accept', { config: { access: readable }, schema: { querystring: NoQuery, tags: ['Consent'], body: AcceptConsent } }, async (req, reply) => {
     const me = req.user!
     const result = await f.db.transaction(async (tx) => {
       const r = await accept(tx, me.id, me.role, req.body.kind, req.body.version)
@@ -34,7 +34,7 @@ export default async function consent (fp: FastifyInstance, _ctx: AuthContext) {
 
   f.post('/admin/consent/:kind', {
     config: { access: { roles: ['admin'] } },
-    schema: { tags: ['Consent'], params: KindParams, body: Publish, response: { 201: Published } }
+    schema: { querystring: NoQuery, tags: ['Consent'], params: KindParams, body: Publish, response: { 201: Published } }
   }, async (req, reply) => {
     const { kind } = req.params
     const roles: Role[] = req.body.roles ?? (kind === 'telehealth-consent' ? ['patient'] : [...ROLES])

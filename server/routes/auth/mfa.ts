@@ -8,7 +8,7 @@ import { normalisePassword, PASSWORD_MIN_SINGLE_FACTOR } from '../../auth/passwo
 import { replaceRecoveryCodes } from '../../auth/recovery-codes.js'
 import { claimStep, enrolment, matchingStep, mfaSecretContext, newTotpSecret } from '../../auth/totp.js'
 import type { AuthContext } from './context.js'
-import { CodeOnly, Confirmed, DisableMfa, Enrolment, RecoveryCodes } from './schemas.js'
+import { CodeOnly, Confirmed, DisableMfa, Empty, Enrolment, NoQuery, RecoveryCodes } from './schemas.js'
 import { failOnAccount } from './failures.js'
 
 // Enrolment must work before MFA is on (that is its point) and before consent.
@@ -28,7 +28,7 @@ export default async function mfa (fp: FastifyInstance, ctx: AuthContext) {
     return step !== null && claimStep(f.db, userId, step)
   }
 
-  f.post('/auth/mfa/enrol', { config: { access: beforeMfa }, schema: { tags: ['Auth'], response: { 200: Enrolment } } }, async (req) => {
+  f.post('/auth/mfa/enrol', { config: { access: beforeMfa }, schema: { querystring: NoQuery, tags: ['Auth'], body: Empty, response: { 200: Enrolment } } }, async (req) => {
     const me = req.user!
     const u = (await findById(f.db, me.id))!
     if (u.mfa_enabled) throw new Conflict('Two-step sign-in is already on')
@@ -39,7 +39,7 @@ export default async function mfa (fp: FastifyInstance, ctx: AuthContext) {
     return enrolment(secret, f.config.auth.mfaIssuer, `${u.role} account`)
   })
 
-  f.post('/auth/mfa/confirm', { config: { access: beforeMfa }, schema: { tags: ['Auth'], body: CodeOnly, response: { 200: Confirmed } } }, async (req) => {
+  f.post('/auth/mfa/confirm', { config: { access: beforeMfa }, schema: { querystring: NoQuery, tags: ['Auth'], body: CodeOnly, response: { 200: Confirmed } } }, async (req) => {
     const me = req.user!
     const u = (await findById(f.db, me.id))!
     const secret = await secretOf(me.id)
@@ -60,7 +60,7 @@ export default async function mfa (fp: FastifyInstance, ctx: AuthContext) {
   // Needs a current code (not only a session) so a hijacked session cannot quietly swap them.
   f.post('/auth/mfa/recovery-codes', {
     config: { access: { roles: ANY_ROLE, consent: false } },
-    schema: { tags: ['Auth'], body: CodeOnly, response: { 200: RecoveryCodes } }
+    schema: { querystring: NoQuery, tags: ['Auth'], body: CodeOnly, response: { 200: RecoveryCodes } }
   }, async (req) => {
     const me = req.user!
     const secret = await secretOf(me.id)
@@ -77,7 +77,7 @@ export default async function mfa (fp: FastifyInstance, ctx: AuthContext) {
     })
   })
 
-  f.post('/auth/mfa/disable', { config: { access: { roles: ANY_ROLE, consent: false } }, schema: { tags: ['Auth'], body: DisableMfa } }, async (req, reply) => {
+  f.post('/auth/mfa/disable', { config: { access: { roles: ANY_ROLE, consent: false } }, schema: { querystring: NoQuery, tags: ['Auth'], body: DisableMfa } }, async (req, reply) => {
     const me = req.user!
     if (MFA_REQUIRED_ROLES.includes(me.role)) throw new Forbidden()
     const u = (await findById(f.db, me.id))!

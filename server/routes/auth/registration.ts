@@ -6,7 +6,7 @@ import { InvalidLink, WeakPassword } from '../../auth/errors.js'
 import { consumeOneTimeToken, issueOneTimeToken } from '../../auth/one-time-tokens.js'
 import { describeProblem, passwordProblem } from '../../auth/password-policy.js'
 import type { AuthContext } from './context.js'
-import { AcceptInvitation, Accepted, Credentials, EmailOnly, TokenOnly } from './schemas.js'
+import { Accepted, AcceptInvitation, Credentials, EmailOnly, NoQuery, TokenOnly } from './schemas.js'
 
 // Registration and resend send mail: a tighter per-IP limit than the global one.
 const mailLimit = { max: 20, timeWindow: 60_000 }
@@ -26,7 +26,7 @@ export default async function registration (fp: FastifyInstance, ctx: AuthContex
   // owner of an existing one is told by mail instead of the caller.
   f.post('/auth/register', {
     config: { access: 'public', rateLimit: mailLimit },
-    schema: { tags: ['Auth'], body: Credentials, response: { 202: Accepted } }
+    schema: { querystring: NoQuery, tags: ['Auth'], body: Credentials, response: { 202: Accepted } }
   }, async (req, reply) => {
     checkPassword(req.body.password, false)
     const hash = await ctx.hasher.hash(req.body.password)
@@ -49,7 +49,7 @@ export default async function registration (fp: FastifyInstance, ctx: AuthContex
 
   f.post('/auth/verify-email', {
     config: { access: 'public' },
-    schema: { tags: ['Auth'], body: TokenOnly, response: { 200: Accepted } }
+    schema: { querystring: NoQuery, tags: ['Auth'], body: TokenOnly, response: { 200: Accepted } }
   }, async (req) => {
     const ok = await f.db.transaction(async (tx) => {
       const used = await consumeOneTimeToken(tx, 'verification', req.body.token)
@@ -64,7 +64,7 @@ export default async function registration (fp: FastifyInstance, ctx: AuthContex
 
   f.post('/auth/verify-email/resend', {
     config: { access: 'public', rateLimit: mailLimit },
-    schema: { tags: ['Auth'], body: EmailOnly, response: { 202: Accepted } }
+    schema: { querystring: NoQuery, tags: ['Auth'], body: EmailOnly, response: { 202: Accepted } }
   }, async (req, reply) => {
     await f.db.transaction(async (tx) => {
       const u = await findByEmail(tx, f.phi, req.body.email)
@@ -78,7 +78,7 @@ export default async function registration (fp: FastifyInstance, ctx: AuthContex
   // The invitation link proves the mailbox, so accepting it also verifies the email.
   f.post('/auth/invitations/accept', {
     config: { access: 'public' },
-    schema: { tags: ['Auth'], body: AcceptInvitation, response: { 200: Accepted } }
+    schema: { querystring: NoQuery, tags: ['Auth'], body: AcceptInvitation, response: { 200: Accepted } }
   }, async (req) => {
     // Checked before the token is used up, so a refused password does not burn the link.
     checkPassword(req.body.password, false)

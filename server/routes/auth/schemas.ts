@@ -14,6 +14,11 @@ export const ConsentKindSchema = Type.Union([Type.Literal('terms'), Type.Literal
 export const RoleSchema = Type.Union([Type.Literal('patient'), Type.Literal('provider'), Type.Literal('staff'), Type.Literal('admin')])
 export const StaffRole = Type.Union([Type.Literal('provider'), Type.Literal('staff'), Type.Literal('admin')])
 
+/** No route of ours reads a query string: anything there is refused, not ignored. */
+export const NoQuery = Type.Object({}, strict)
+/** For POSTs that carry no data; clients send {}. */
+export const Empty = Type.Object({}, strict)
+
 export const Credentials = Type.Object({ email: Email, password: Password }, strict)
 export const EmailOnly = Type.Object({ email: Email }, strict)
 export const TokenOnly = Type.Object({ token: OpaqueToken }, strict)

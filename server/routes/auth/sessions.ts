@@ -8,7 +8,7 @@ import { describeProblem, passwordProblem } from '../../auth/password-policy.js'
 import { remainingRecoveryCodes } from '../../auth/recovery-codes.js'
 import type { AuthContext } from './context.js'
 import { failOnAccount } from './failures.js'
-import { ChangePassword, IdParams, Me, SessionList } from './schemas.js'
+import { ChangePassword, Empty, IdParams, Me, NoQuery, SessionList } from './schemas.js'
 
 // Account basics work before MFA enrolment and before consent: a user must
 // always be able to see and end their own sessions.
@@ -18,7 +18,7 @@ const basics = { roles: ANY_ROLE, mfa: false, consent: false } as const
 export default async function sessions (fp: FastifyInstance, ctx: AuthContext) {
   const f = fp.withTypeProvider<TypeBoxTypeProvider>()
 
-  f.get('/auth/me', { config: { access: basics }, schema: { tags: ['Auth'], response: { 200: Me } } }, async (req) => {
+  f.get('/auth/me', { config: { access: basics }, schema: { querystring: NoQuery, tags: ['Auth'], response: { 200: Me } } }, async (req) => {
     const me = req.user!
     const u = (await findById(f.db, me.id))!
     return {
@@ -27,7 +27,7 @@ export default async function sessions (fp: FastifyInstance, ctx: AuthContext) {
     }
   })
 
-  f.post('/auth/logout', { config: { access: basics }, schema: { tags: ['Auth'] } }, async (req, reply) => {
+  f.post('/auth/logout', { config: { access: basics }, schema: { querystring: NoQuery, tags: ['Auth'], body: Empty } }, async (req, reply) => {
     const me = req.user!
     await f.db.transaction(async (tx) => {
       await ctx.sessions.revoke(tx, me.id, me.sessionId, 'logout')
@@ -36,7 +36,7 @@ export default async function sessions (fp: FastifyInstance, ctx: AuthContext) {
     return reply.code(204).send()
   })
 
-  f.get('/auth/sessions', { config: { access: basics }, schema: { tags: ['Auth'], response: { 200: SessionList } } }, async (req) => {
+  f.get('/auth/sessions', { config: { access: basics }, schema: { querystring: NoQuery, tags: ['Auth'], response: { 200: SessionList } } }, async (req) => {
     const me = req.user!
     const rows = await ctx.sessions.listLive(me.id)
     return {
@@ -47,7 +47,7 @@ export default async function sessions (fp: FastifyInstance, ctx: AuthContext) {
     }
   })
 
-  f.delete('/auth/sessions/:id', { config: { access: basics }, schema: { tags: ['Auth'], params: IdParams } }, async (req, reply) => {
+  f.delete('/auth/sessions/:id', { config: { access: basics }, schema: { querystring: NoQuery, tags: ['Auth'], params: IdParams } }, async (req, reply) => {
     const me = req.user!
     const done = await f.db.transaction(async (tx) => {
       const ok = await ctx.sessions.revoke(tx, me.id, req.params.id, 'revoked-by-user')
@@ -60,7 +60,7 @@ export default async function sessions (fp: FastifyInstance, ctx: AuthContext) {
   })
 
   // Changing the password signs every other device out.
-  f.post('/auth/password', { config: { access: basics }, schema: { tags: ['Auth'], body: ChangePassword } }, async (req, reply) => {
+  f.post('/auth/password', { config: { access: basics }, schema: { querystring: NoQuery, tags: ['Auth'], body: ChangePassword } }, async (req, reply) => {
     const me = req.user!
     const u = (await findById(f.db, me.id))!
     if (!u.password_hash || !(await ctx.hasher.verify(u.password_hash, req.body.currentPassword))) {

@@ -11,7 +11,7 @@ import { accountKey, ipKey } from '../../auth/throttle.js'
 import { claimStep, matchingStep, mfaSecretContext } from '../../auth/totp.js'
 import type { AuthContext } from './context.js'
 import { failOnAccount } from './failures.js'
-import { Credentials, RefreshBody, SecondFactor, SignInResult, Tokens, type SecondFactorBody } from './schemas.js'
+import { Credentials, NoQuery, RefreshBody, SecondFactor, type SecondFactorBody, SignInResult, Tokens } from './schemas.js'
 
 const CHALLENGE_TTL = 300
 const CHALLENGE_ATTEMPTS = 5
@@ -34,7 +34,7 @@ export default async function signIn (fp: FastifyInstance, ctx: AuthContext) {
 
   f.post('/auth/sign-in', {
     config: { access: 'public' },
-    schema: { tags: ['Auth'], body: Credentials, response: { 200: SignInResult } }
+    schema: { querystring: NoQuery, tags: ['Auth'], body: Credentials, response: { 200: SignInResult } }
   }, async (req) => {
     const keys = { account: accountKey(emailIndex(f.phi, req.body.email)), ip: ipKey(req.ip) }
     const wait = await ctx.throttle.waitSeconds(keys)
@@ -84,7 +84,7 @@ export default async function signIn (fp: FastifyInstance, ctx: AuthContext) {
 
   f.post('/auth/sign-in/mfa', {
     config: { access: 'public' },
-    schema: { tags: ['Auth'], body: SecondFactor, response: { 200: Tokens } }
+    schema: { querystring: NoQuery, tags: ['Auth'], body: SecondFactor, response: { 200: Tokens } }
   }, async (req) => {
     const body: SecondFactorBody = req.body
     const result = await f.db.transaction(async (tx) => {
@@ -125,7 +125,7 @@ export default async function signIn (fp: FastifyInstance, ctx: AuthContext) {
 
   f.post('/auth/refresh', {
     config: { access: 'public' },
-    schema: { tags: ['Auth'], body: RefreshBody, response: { 200: Tokens } }
+    schema: { querystring: NoQuery, tags: ['Auth'], body: RefreshBody, response: { 200: Tokens } }
   }, async (req) => {
     const r = await ctx.sessions.refresh(req.body.refreshToken)
     if (r.kind === 'ok') return { status: 'signed-in' as const, ...r.tokens, mfaEnrolmentRequired: !r.tokens.mfa && MFA_REQUIRED_ROLES.includes(r.role) }

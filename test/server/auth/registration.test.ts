@@ -93,4 +93,7 @@ t.test('bodies are validated strictly', async (t) => {
   t.notMatch(bad.body, /not-an-email/, 'input not echoed')
   t.equal((await post(app, '/auth/verify-email', { token: 'short' })).statusCode, 400)
   t.equal((await app.db.query('SELECT 1 FROM users')).rowCount, 0)
+  const query = await app.inject({ method: 'POST', url: '/auth/sign-in?email=x@example.test', payload: { email: 'x@example.test', password: PASSPHRASE } })
+  t.equal(query.statusCode, 400, 'query strings are refused, not ignored')
+  t.notMatch(query.body, /example/)
 })
