@@ -104,6 +104,8 @@ export interface MediaEngineConfig {
   rtcMaxPort: number
   /** werift only: the server-side peer's ICE servers (our own TURN); never public STUN. */
   iceServers: IceServer[]
+  /** werift only: how long a server offer waits for the browser's answer before the transport is closed (default 15 s). */
+  negotiationTimeoutMs?: number
   /** mediasoup only */
   workers: number
   workerBin?: string

@@ -8,7 +8,9 @@ import { createWeriftEngine } from '../../media/werift/engine.js'
  */
 const engine: MediaEngine = createWeriftEngine({
   engine: 'werift', listenIp: '127.0.0.1', rtcMinPort: 20000, rtcMaxPort: 59999, iceServers: [],
-  workers: 1, maxIncomingBitrate: 1_500_000, initialOutgoingBitrate: 600_000
+  workers: 1, maxIncomingBitrate: 1_500_000, initialOutgoingBitrate: 600_000,
+  // Set-up on a crowded machine can be slow; the benchmark measures forwarding, not set-up.
+  negotiationTimeoutMs: 120_000
 })
 
 // Never outlive the benchmark that started us.

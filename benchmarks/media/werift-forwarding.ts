@@ -52,7 +52,9 @@ async function step (engine: ReturnType<typeof remoteEngine>, publishers: number
     for (let s = 0; s < subsEach; s++) {
       const sc = await joinNodeClient(engine, { visitId, participantId: `sub${p}-${s}` })
       clients.push(sc)
+      const t0 = Date.now()
       const sub = await sc.subscribe(pub.producerId)
+      if (Date.now() - t0 > 2000) process.stderr.write(`slow subscribe: ${Date.now() - t0} ms\n`)
       await engine.resumeConsumer(sc.ref, sub.consumerId)
       subs.push(sub)
     }

@@ -98,7 +98,7 @@ export function createWeriftEngine (config: MediaEngineConfig, _log?: EngineLogg
       livePeers.add(pc)
       const t: WTransport = { id: randomUUID(), direction, pc, chain: Promise.resolve(), state: 'new' }
       // An answer that never came leaves the peer mid-negotiation for good: start over on a new transport.
-      if (direction === 'recv') t.gate = createOfferGate(() => { void failTransport(room, part, t) })
+      if (direction === 'recv') t.gate = createOfferGate(() => { void failTransport(room, part, t) }, config.negotiationTimeoutMs)
       pc.connectionStateChange.subscribe((state) => {
         t.state = state
         if (!part.transports.has(t.id)) return
