@@ -17,7 +17,7 @@ t.test('unknown account and wrong password get the same answer in similar time',
   const known: number[] = []
   const unknown: number[] = []
   let a, b
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 7; i++) {
     a = await time({ email, password: 'wrong password but long' })
     b = await time({ email: `nobody${i}@example.test`, password: 'wrong password but long' })
     known.push(a.ms)
@@ -27,8 +27,10 @@ t.test('unknown account and wrong password get the same answer in similar time',
   t.equal(b!.res.statusCode, 401)
   t.same(a!.res.json(), b!.res.json(), 'same body')
   t.equal(a!.res.json().code, 'BDS_ERR_SIGN_IN_FAILED')
+  // Medians of interleaved runs; bounds wide enough for a loaded shared machine,
+  // narrow enough that skipping the dummy hash (measured: ratio 0.19) fails.
   const ratio = median(unknown) / median(known)
-  t.ok(ratio > 0.5 && ratio < 2, `median unknown ${median(unknown).toFixed(1)} ms vs known ${median(known).toFixed(1)} ms (ratio ${ratio.toFixed(2)})`)
+  t.ok(ratio > 0.4 && ratio < 2.5, `median unknown ${median(unknown).toFixed(1)} ms vs known ${median(known).toFixed(1)} ms (ratio ${ratio.toFixed(2)})`)
   const reasons = (await auditRows(app, 'auth.sign-in')).filter((r) => r.outcome === 'failure').map((r) => r.details.reason)
   t.ok(reasons.includes('unknown-account') && reasons.includes('wrong-password'), 'both audited, with reasons')
   t.notMatch(logs.join(''), /example\.test/, 'no email in logs')
