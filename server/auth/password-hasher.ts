@@ -4,6 +4,19 @@ import { normalisePassword } from './password-policy.js'
 
 export interface HashParams { memoryCost: number; timeCost: number; parallelism: number }
 
+/** OWASP Password Storage Cheat Sheet's floor for argon2id: 19 MiB, 2 iterations, 1 lane. */
+export const OWASP_MIN: HashParams = { memoryCost: 19456, timeCost: 2, parallelism: 1 }
+
+/**
+ * Lighter parameters exist for tests on small machines; in production they
+ * would weaken every stored password, so start-up refuses them.
+ */
+export function weakHashProblem (p: HashParams, production: boolean): string | null {
+  if (!production || (p.memoryCost >= OWASP_MIN.memoryCost && p.timeCost >= OWASP_MIN.timeCost)) return null
+  return `PASSWORD_HASH_MEMORY=${p.memoryCost} / PASSWORD_HASH_ITERATIONS=${p.timeCost} are below OWASP's argon2id minimum ` +
+    `(${OWASP_MIN.memoryCost} KiB, ${OWASP_MIN.timeCost} iterations) and are refused in production`
+}
+
 export interface PasswordHasher {
   hash (password: string): Promise<string>
   /** True when the password matches; false for a wrong one or a malformed hash. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { loadCommonPasswords } from '../../auth/common-passwords.js'
-import { createPasswordHasher, type PasswordHasher } from '../../auth/password-hasher.js'
+import { createPasswordHasher, weakHashProblem, type PasswordHasher } from '../../auth/password-hasher.js'
 import { createSessions, type Sessions } from '../../auth/sessions.js'
 import { createThrottle, type Throttle } from '../../auth/throttle.js'
 import type { Notifier } from '../../notify/notifier.js'
@@ -22,8 +22,11 @@ export interface AuthRoutesOptions { notifier?: Notifier }
 export async function createAuthContext (f: FastifyInstance, opts: AuthRoutesOptions): Promise<AuthContext> {
   const a = f.config.auth
   const base = f.config.server.publicUrl.replace(/\/$/, '')
+  const params = { memoryCost: a.passwordHashMemory, timeCost: a.passwordHashIterations, parallelism: a.passwordHashParallelism }
+  const weak = weakHashProblem(params, f.config.server.env === 'production')
+  if (weak) throw new Error(weak)
   return {
-    hasher: await createPasswordHasher({ memoryCost: a.passwordHashMemory, timeCost: a.passwordHashIterations, parallelism: a.passwordHashParallelism }),
+    hasher: await createPasswordHasher(params),
     common: loadCommonPasswords(),
     throttle: createThrottle(f.db, {
       accountFree: a.loginFreeAttempts, ipFree: a.loginIpFreeAttempts, maxDelaySeconds: a.loginMaxDelay, windowSeconds: a.loginThrottleWindow

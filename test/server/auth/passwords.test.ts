@@ -1,6 +1,7 @@
 import argon2 from 'argon2'
 import t from 'tap'
 import { loadCommonPasswords } from '../../../server/auth/common-passwords.js'
+import { OWASP_MIN, weakHashProblem } from '../../../server/auth/password-hasher.js'
 import { passwordProblem } from '../../../server/auth/password-policy.js'
 import { auditRows, buildAuthApp, PASSPHRASE, post, signedUpPatient, signIn } from './helpers.js'
 
@@ -80,4 +81,12 @@ t.test('changing the password checks the current one, applies the policy and end
   t.equal((await app.inject({ url: '/auth/me', headers: { authorization: `Bearer ${a.accessToken}` } })).statusCode, 200, 'this device stays')
   t.equal((await post(app, '/auth/sign-in', { email, password: PASSPHRASE })).statusCode, 401)
   t.equal((await signIn(app, email, 'a brand new passphrase')).status, 'signed-in')
+})
+
+t.test('production refuses argon2 parameters below the OWASP minimum', async (t) => {
+  t.equal(weakHashProblem({ memoryCost: 1024, timeCost: 1, parallelism: 1 }, false), null, 'allowed outside production (tests)')
+  t.match(weakHashProblem({ memoryCost: 1024, timeCost: 2, parallelism: 1 }, true), /PASSWORD_HASH_MEMORY=1024.*refused in production/)
+  t.match(weakHashProblem({ memoryCost: 19456, timeCost: 1, parallelism: 1 }, true), /PASSWORD_HASH_ITERATIONS=1/)
+  t.equal(weakHashProblem(OWASP_MIN, true), null)
+  t.equal(weakHashProblem({ memoryCost: 65536, timeCost: 3, parallelism: 2 }, true), null, 'stronger is fine')
 })
