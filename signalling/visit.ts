@@ -3,13 +3,13 @@ import type { FastifyBaseLogger } from 'fastify'
 import { appendAudit, type AuditEntry } from '../core/audit/audit-log.js'
 import type { Db } from '../core/db/db.js'
 import type { MediaEngine } from '../media/engine.js'
-import { markArrived, markFulfilled } from './appointments.js'
+import { markArrived } from './appointments.js'
 import { conflict, notFound, visitEnded } from './errors.js'
 import {
   actorOf, identityKey, infoOf, isHost, queueEntryOf, type Identity, type Participant, type SignalSink
 } from './participant.js'
 import { CloseCodes, type ChatMessage, type DeviceCheck, type IceServerOut, type JoinResult, type ServerMessage, type VisitSnapshot } from './protocol.js'
-import { markEnded, markInProgress } from './visits-repo.js'
+import { hostActions, type HostCore, type LeaveReason } from './visit-host.js'
 
 export interface VisitDeps {
   db: Db
@@ -23,7 +23,6 @@ export interface VisitDeps {
   onEmpty: (v: Visit) => void
 }
 
-export type LeaveReason = 'left' | 'timedOut' | 'removed'
 
 const CHAT_MEMORY = 200
 const DEVICE_CHECK_TURN_TTL = 600
@@ -122,6 +121,20 @@ export function createVisit (id: string, appointmentId: string, deps: VisitDeps)
     return p
   }
 
+  /** Serialises lifecycle changes of this visit. */
+  const run = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = chain.then(fn)
+    chain = next.catch(() => undefined)
+    return next
+  }
+
+  const core: HostCore = {
+    db: deps.db, id, appointmentId, run, target, size: () => participants.size, audit, snapshot, send, toAdmitted, pushQueue, closeMedia,
+    remove: (p, reason, actor) => remove(p, reason, actor),
+    closeAll: (m, code, reason, keepOpen) => closeAll(m, code, reason, keepOpen),
+    markEnded: () => { if (ended) return false; ended = true; return true }
+  }
+
   const visit = {
     id,
     appointmentId,
@@ -141,12 +154,7 @@ export function createVisit (id: string, appointmentId: string, deps: VisitDeps)
     },
     setActiveSpeaker (pid: string) { activeSpeaker = pid },
 
-    /** Serialises lifecycle changes of this visit. */
-    run<T> (fn: () => Promise<T>): Promise<T> {
-      const next = chain.then(fn)
-      chain = next.catch(() => undefined)
-      return next
-    },
+    run,
 
     /** A ticket holder arrives. Hosts go straight in; patients and guests wait for admission. */
     join (identity: Identity, sink: SignalSink, deviceCheck: DeviceCheck | undefined): Promise<{ p: Participant; result: JoinResult }> {
@@ -220,65 +228,7 @@ export function createVisit (id: string, appointmentId: string, deps: VisitDeps)
       if (p.state === 'waiting') pushQueue()
     },
 
-    admit (host: Participant, targetId: string): Promise<void> {
-      return visit.run(async () => {
-        const p = target(targetId)
-        if (p.state !== 'waiting') throw conflict('That participant is not waiting')
-        p.state = 'admitted'
-        p.sentBack = false
-        p.admittedAt = new Date()
-        await audit({ action: 'visit.admit', outcome: 'success', ...actorOf(host), details: { participantId: p.id, role: p.role } })
-        if (p.role === 'patient') await markInProgress(deps.db, id)
-        if (p.sink) send(p, { event: 'admitted', data: { visit: await snapshot(p) } })
-        toAdmitted({ event: 'participantJoined', data: { participant: infoOf(p) } }, p)
-        pushQueue()
-      })
-    },
-
-    decline (host: Participant, targetId: string): Promise<void> {
-      return visit.run(async () => {
-        const p = target(targetId)
-        if (p.state !== 'waiting') throw conflict('Only a waiting participant can be declined')
-        const sink = p.sink
-        await audit({ action: 'visit.decline', outcome: 'success', ...actorOf(host), details: { participantId: p.id, role: p.role } })
-        sink?.send({ event: 'declined', data: {} })
-        await remove(p, 'removed', host)
-        sink?.close(CloseCodes.declined, 'declined by the provider')
-      })
-    },
-
-    sendToWaiting (host: Participant, targetId: string): Promise<void> {
-      return visit.run(async () => {
-        const p = target(targetId)
-        if (p.state !== 'admitted') throw conflict('That participant is not in the visit')
-        if (isHost(p)) throw conflict('A provider or staff member cannot be sent to the waiting room')
-        p.state = 'waiting'
-        p.sentBack = true
-        p.waitingSince = new Date()
-        await closeMedia(p)
-        await audit({ action: 'visit.send_back', outcome: 'success', ...actorOf(host), details: { participantId: p.id, role: p.role } })
-        send(p, { event: 'waiting', data: { reason: 'sentBack' } })
-        toAdmitted({ event: 'participantLeft', data: { participantId: p.id, reason: 'sentToWaiting' } })
-        pushQueue()
-      })
-    },
-
-    /** Ends the visit for everyone and closes the appointment as fulfilled. */
-    end (host: Participant): Promise<void> {
-      return visit.run(async () => {
-        if (ended) return
-        ended = true
-        const by = actorOf(host)
-        await deps.db.transaction(async (tx) => {
-          await markEnded(tx, id, by.actorId)
-          await markFulfilled(tx, appointmentId)
-          await appendAudit(tx, { action: 'visit.end', outcome: 'success', ...by, targetType: 'appointment', targetId: appointmentId,
-            details: { visitId: id, participants: participants.size } })
-        })
-        // The host's own socket closes after its reply (see connection.ts).
-        await closeAll({ event: 'visitEnded', data: { endedAt: new Date().toISOString() } }, CloseCodes.visitEnded, 'visit ended', host)
-      })
-    },
+    ...hostActions(core),
 
     /** Server shutdown: sockets close with 1001 and the participants are dropped (they resume elsewhere). */
     shutdown (): Promise<void> { return closeAll(null, CloseCodes.goingAway, 'server shutting down') }
