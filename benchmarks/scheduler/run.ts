@@ -51,11 +51,16 @@ async function main (): Promise<void> {
   hello.get('/', async () => ({ hello: 'world' }))
   const helloUrl = await hello.listen({ host: '127.0.0.1', port: 0 })
 
-  const config = loadConfig({ env: {}, overrides: { DATABASE_URL: url.toString(), DATA_DIR: dataDir, RATE_LIMIT_MAX: '100000000', LOG_LEVEL: 'info', DATABASE_POOL_SIZE: '20' } })
+  const overrides = { DATABASE_URL: url.toString(), DATA_DIR: dataDir, RATE_LIMIT_MAX: '100000000', LOG_LEVEL: 'info', DATABASE_POOL_SIZE: '20' }
+  const config = loadConfig({ env: {}, overrides })
   const services = await createServices(config)
   // Logs are formatted as in production and then dropped.
   const app = await buildApp(services, { logStream: new Writable({ write (_c, _e, cb) { cb() } }) })
   const base = await app.listen({ host: '127.0.0.1', port: 0 })
+  // The same API with SCHEDULER_PUBLIC_SLOT_SEARCH=true: slot search without the per-request auth checks.
+  const publicServices = await createServices(loadConfig({ env: {}, overrides: { ...overrides, SCHEDULER_PUBLIC_SLOT_SEARCH: 'true' } }))
+  const publicApp = await buildApp(publicServices, { logStream: new Writable({ write (_c, _e, cb) { cb() } }) })
+  const publicBase = await publicApp.listen({ host: '127.0.0.1', port: 0 })
 
   // Five verified providers, each open 09:00-14:00 UTC on one day: 10 half-hour slots each.
   const day = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10)
@@ -90,14 +95,17 @@ async function main (): Promise<void> {
   // Slot search: a week of one provider's calendar (cached after the first call, as in production).
   const weekFrom = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)
   const weekTo = new Date(Date.now() + 8 * 86_400_000).toISOString().slice(0, 10)
-  const slotUrl = `${base}/slots?providerId=${providers[0].user.id}&from=${weekFrom}T00:00:00Z&to=${weekTo}T00:00:00Z&limit=50`
+  const slotPath = `/slots?providerId=${providers[0].user.id}&from=${weekFrom}T00:00:00Z&to=${weekTo}T00:00:00Z&limit=50`
+  const slotUrl = base + slotPath
   const auth = { authorization: `Bearer ${patients[1].token}` }
   const helloRuns: Run[] = []
   const slotRuns: Run[] = []
   const healthRuns: Run[] = []
+  const publicRuns: Run[] = []
   for (let i = 0; i < ROUNDS; i++) {
     helloRuns.push(await cannon(helloUrl))
     slotRuns.push(await cannon(slotUrl, auth))
+    publicRuns.push(await cannon(publicBase + slotPath))
     healthRuns.push(await cannon(`${base}/healthz`))
   }
   const avg = (runs: Run[], k: keyof Run) => runs.reduce((s, r) => s + r[k], 0) / runs.length
@@ -117,14 +125,16 @@ async function main (): Promise<void> {
     '| target | req/s | p50 ms | p99 ms | errors | non-2xx |', '| --- | --- | --- | --- | --- | --- |',
     row('plain Fastify hello-world (baseline)', helloRuns),
     row('Bedside GET /slots, one provider, 7 days (JWT verify, session and consent checks in PostgreSQL, cached slot computation)', slotRuns),
+    row('Bedside GET /slots with SCHEDULER_PUBLIC_SLOT_SEARCH=true (no auth checks)', publicRuns),
     row('Bedside GET /healthz (the full plugin stack, no auth, no database)', healthRuns),
-    '', `**Slot search: ${(ratio * 100).toFixed(1)} % of hello-world req/s, p99 ${avg(slotRuns, 'p99').toFixed(1)} ms** (target: at least 50 %, p99 under 25 ms).`, ''
+    '', `**Slot search (default, signed in): ${(ratio * 100).toFixed(1)} % of hello-world req/s, p99 ${avg(slotRuns, 'p99').toFixed(1)} ms** (target: at least 50 %, p99 under 25 ms).`,
+    `Public slot search: ${(avg(publicRuns, 'rps') / avg(helloRuns, 'rps') * 100).toFixed(1)} % of hello-world, p99 ${avg(publicRuns, 'p99').toFixed(1)} ms; /healthz through the same stack: ${(avg(healthRuns, 'rps') / avg(helloRuns, 'rps') * 100).toFixed(1)} %.`, ''
   ]
   const out = lines.join('\n')
   writeFileSync(join(import.meta.dirname, 'RESULTS.md'), out + '\n')
   console.log(out)
 
-  await app.close(); await services.close(); await hello.close()
+  await app.close(); await services.close(); await publicApp.close(); await publicServices.close(); await hello.close()
   await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)
   await admin.end()
   rmSync(dataDir, { recursive: true, force: true })

@@ -17,6 +17,8 @@ export const scheduler = {
     'Longest date range one slot search may cover.'),
   searchMaxProviders: setting('SCHEDULER_SEARCH_MAX_PROVIDERS', Type.Integer({ minimum: 1, maximum: 1000 }), 100,
     'Most provider calendars one slot search looks at (a search by specialty narrows it).'),
+  publicSlotSearch: setting('SCHEDULER_PUBLIC_SLOT_SEARCH', Type.Boolean(), false,
+    'Let anyone search free slots without signing in (for a hospital that publishes availability on its website). Slots name no patient; booking always needs an account.', { parse: parseBool }),
   slotCacheMs: setting('SCHEDULER_SLOT_CACHE_MS', Type.Integer({ minimum: 0, maximum: 60_000 }), 2000,
     'Slot searches are cached in-process this long; writes in this process clear it at once. A slot stale in another process only costs a 409 at booking. 0: no cache.'),
   reminderOffsets: setting('SCHEDULER_REMINDER_OFFSETS_MINUTES', Type.Array(Type.Integer({ minimum: 1, maximum: 30 * 1440 }), { maxItems: 10 }),

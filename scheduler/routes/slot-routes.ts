@@ -8,9 +8,10 @@ import { decodeCursor } from '../slot-search.js'
 export default async function slotRoutes (fastify: FastifyInstance, d: SchedulerDeps) {
   const f = fastify.withTypeProvider<TypeBoxTypeProvider>()
 
-  // Free times say nothing about patients, but searching still needs an account: no anonymous scraping of calendars.
+  // Free times say nothing about patients, but by default searching still needs
+  // an account (no anonymous scraping of calendars); an operator may open it.
   f.get('/slots', {
-    config: { access: { roles: ['patient', 'provider', 'staff'] } },
+    config: { access: d.settings.publicSlotSearch ? 'public' : { roles: ['patient', 'provider', 'staff'] } },
     schema: {
       tags: ['Scheduling: slots'],
       description: 'Free slots by provider, specialty, visit type and time range; times in UTC with the provider\'s zone. Paginate with nextCursor.',

@@ -127,3 +127,12 @@ t.test('unverified providers cannot open a calendar and never appear in search',
   await new Promise((r) => setTimeout(r, 2100))
   t.same((await app.inject({ url: q, headers: bearer(pat) })).json().slots, [])
 })
+
+t.test('SCHEDULER_PUBLIC_SLOT_SEARCH opens search (only search) to anonymous callers', async (t) => {
+  const { app } = await buildTestApp(t, { SCHEDULER_PUBLIC_SLOT_SEARCH: 'true' })
+  const { provider, visitTypeId } = await providerWithCalendar(app)
+  const res = await app.inject({ url: `/slots?providerId=${provider.id}&from=${dayAt(2, 0).toISOString()}&to=${dayAt(3, 0).toISOString()}` })
+  t.equal(res.statusCode, 200)
+  t.equal(res.json().slots.length, 47)
+  t.equal((await app.inject({ method: 'POST', url: '/appointments', payload: bookBody(provider.id, visitTypeId, dayAt(2, 10)) })).statusCode, 401)
+})
