@@ -1,7 +1,7 @@
 import type { Queryable } from '../../core/db/db.js'
 import { hashToken, newToken } from './secrets.js'
 
-export type OneTimeKind = 'invitation' | 'verification'
+export type OneTimeKind = 'invitation' | 'verification' | 'password-reset'
 
 /** Issues a single-use token for a user; earlier unused ones of the same kind stop working. */
 export async function issueOneTimeToken (tx: Queryable, kind: OneTimeKind, userId: string, ttlSeconds: number, createdBy: string | null): Promise<string> {

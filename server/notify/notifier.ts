@@ -8,6 +8,7 @@ export type NoticePurpose =
   | 'account-locked'
   | 'mfa-disabled'
   | 'password-changed'
+  | 'password-reset'
 
 export interface Notice {
   userId: string | null

@@ -14,7 +14,7 @@ export interface AuthContext {
   sessions: Sessions
   notifier: Notifier
   /** Links carry their token in the #fragment: browsers never send it to a server, so no access log holds it. */
-  link (page: 'accept-invitation' | 'verify-email' | 'sign-in', token?: string): string
+  link (page: 'accept-invitation' | 'verify-email' | 'reset-password' | 'sign-in', token?: string): string
 }
 
 export interface AuthRoutesOptions { notifier?: Notifier }
