@@ -13,7 +13,11 @@ export interface AllocationEntry {
   relay: dgram.Socket
   /** channel number -> expiry (ms) */
   channels: Map<number, number>
+  /** `ip|port` of a bound peer -> its channel, for the peer-to-client fast path */
+  peerChannels: Map<string, number>
 }
+
+export const peerKey = (address: string, port: number): string => `${address}|${port}`
 
 export interface AllocationTableOptions {
   server: NtServer
@@ -78,7 +82,11 @@ export function createAllocationTable (opts: AllocationTableOptions): Allocation
           if (expiry <= t) delete a.permissions[peer]
         }
         for (const [channel, expiry] of entry.channels) {
-          if (expiry <= t) { entry.channels.delete(channel); delete a.channelBindings[channel] }
+          if (expiry > t) continue
+          const peer = a.channelBindings[channel]
+          if (peer !== undefined) entry.peerChannels.delete(peerKey(peer.address, peer.port))
+          entry.channels.delete(channel)
+          delete a.channelBindings[channel]
         }
       }
     },

@@ -177,8 +177,12 @@ export function createTurnEngine (o: TurnEngineOptions): TurnEngine {
   return {
     transport (protocol, src, dst, socket) {
       const unmapped = (a: string): string => a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a
-      return new nt.Transport(protocol === 'udp' ? C.TRANSPORT.PROTOCOL.UDP : TCP,
+      const t = new nt.Transport(protocol === 'udp' ? C.TRANSPORT.PROTOCOL.UDP : TCP,
         new nt.Address(unmapped(src.address), src.port), new nt.Address(unmapped(dst.address), dst.port), socket)
+      // The 5-tuple key is looked up for every datagram; node-turn would rebuild the string each time.
+      const tuple = t.get5Tuple()
+      t.get5Tuple = () => tuple
+      return t
     },
     handle (buf, transport) {
       if (closed) return

@@ -1,4 +1,4 @@
-import type { AllocationEntry, AllocationTable } from './allocations.js'
+import { peerKey, type AllocationEntry, type AllocationTable } from './allocations.js'
 import type { NodeTurn, NtAddress, NtMessage } from './node-turn.js'
 import type { PeerPolicy } from './peer-policy.js'
 import { bindRelaySocket, guardRelaySocket } from './relay-socket.js'
@@ -11,6 +11,20 @@ import type { TurnStats } from './stats.js'
  * MESSAGE-INTEGRITY, Refresh without LIFETIME ended the allocation, no peer
  * address was ever refused and no quota counted.
  */
+
+const TCP = 6
+
+/** ChannelData to the client; padded to 4 bytes, which streams require and UDP tolerates. */
+function sendChannelData (entry: AllocationEntry, channel: number, data: Buffer): void {
+  const t = entry.allocation.transport
+  const padded = t.protocol === TCP ? (data.length + 3) & ~3 : data.length
+  const out = Buffer.allocUnsafe(4 + padded)
+  out.writeUInt16BE(channel, 0)
+  out.writeUInt16BE(data.length, 2)
+  data.copy(out, 4)
+  out.fill(0, 4 + data.length)
+  t.socket.send(out, t.dst.port, t.dst.address)
+}
 
 export interface MethodOptions {
   nt: NodeTurn
@@ -135,12 +149,17 @@ export function createTurnMethods (o: MethodOptions): TurnMethods {
             if (until === undefined || until < o.now()) { stats.droppedFromPeers++; return false }
             stats.packetsToClient++
             stats.bytesToClient += data.length
-            return true
+            // Bound peers (all media once ICE settles) go out as ChannelData here; node-turn's
+            // Allocation builds addresses and scans every channel per datagram, and keeps Data indications.
+            const channel = entry.peerChannels.get(peerKey(address, from.port))
+            if (channel === undefined) return true
+            sendChannelData(entry, channel, data)
+            return false
           },
           sent (bytes) { stats.packetsToPeer++; stats.bytesToPeer += bytes }
         }, o.onError)
         const allocation = new nt.Allocation(msg, [relay], lifetime)
-        entry = { allocation, participantId, relay: sock, channels: new Map() }
+        entry = { allocation, participantId, relay: sock, channels: new Map(), peerChannels: new Map() }
         table.add(entry)
         table.refresh(entry, lifetime)
         stats.allocationsTotal++
@@ -191,6 +210,7 @@ export function createTurnMethods (o: MethodOptions): TurnMethods {
       if (other !== undefined && other !== channel) return refuse(reply, 400, 'Bad Request')
       a.channelBindings[channel] = peer
       entry.channels.set(channel, o.now() + o.channelLifetime * 1000)
+      entry.peerChannels.set(peerKey(peer.address, peer.port), channel)
       permit(entry, peer.address)
       reply.addAttribute('software', o.software)
       // Without it Chrome does not accept the answer, retries for ~40 s and drops the candidate pair.
