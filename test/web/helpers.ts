@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { link, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -119,6 +119,8 @@ export async function signIn (page: Page, base: string, u: WebUser): Promise<voi
 
 export interface MediaCounters {
   framesDecoded: number; samplesReceived: number; videoInbound: number
+  /** Audio RTP packets received: totalSamplesReceived alone also counts concealment played during an outage. */
+  audioPackets: number
   screenFrames: number; relay: boolean; localTypes: string[]
   /** Per received track (trackIdentifier): video frames decoded or audio samples received. */
   tracks: Record<string, { kind: string; count: number }>
@@ -130,7 +132,7 @@ export async function mediaCounters (page: Page): Promise<MediaCounters> {
     const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.connectionState !== 'closed')
     const screenVideo = document.querySelector<HTMLVideoElement>('.tile.screen:not([hidden]) video')
     const screenTrack = (screenVideo?.srcObject as MediaStream | null)?.getVideoTracks()[0]?.id
-    const out = { framesDecoded: 0, samplesReceived: 0, videoInbound: 0, screenFrames: 0, relay: true, localTypes: [] as string[], tracks: {} as Record<string, { kind: string; count: number }> }
+    const out = { framesDecoded: 0, samplesReceived: 0, audioPackets: 0, videoInbound: 0, screenFrames: 0, relay: true, localTypes: [] as string[], tracks: {} as Record<string, { kind: string; count: number }> }
     for (const pc of pcs) {
       const stats = await pc.getStats()
       stats.forEach((s: any) => {
@@ -140,8 +142,13 @@ export async function mediaCounters (page: Page): Promise<MediaCounters> {
             out.framesDecoded += s.framesDecoded ?? 0
             if (screenTrack && s.trackIdentifier === screenTrack) out.screenFrames += s.framesDecoded ?? 0
           }
-          if (s.kind === 'audio') out.samplesReceived += s.totalSamplesReceived ?? 0
-          if (s.trackIdentifier) out.tracks[s.trackIdentifier] = { kind: s.kind, count: (s.kind === 'video' ? s.framesDecoded : s.totalSamplesReceived) ?? 0 }
+          if (s.kind === 'audio') { out.samplesReceived += s.totalSamplesReceived ?? 0; out.audioPackets += s.packetsReceived ?? 0 }
+          // Audio counts real samples only (concealment excluded), so an outage does not look like flow.
+          if (s.trackIdentifier) {
+            out.tracks[s.trackIdentifier] = {
+              kind: s.kind, count: (s.kind === 'video' ? s.framesDecoded : (s.totalSamplesReceived ?? 0) - (s.concealedSamples ?? 0)) ?? 0
+            }
+          }
         }
         if (s.type === 'transport' && s.selectedCandidatePairId) {
           const pair = stats.get(s.selectedCandidatePairId)
@@ -162,12 +169,16 @@ export async function until<T> (fn: () => Promise<T>, check: (v: T) => boolean, 
   return v
 }
 
-/** Both counters grew across `ms`: media is flowing now, not just earlier. */
-export async function flowing (page: Page, ms = 2500): Promise<{ ok: boolean; before: MediaCounters; after: MediaCounters }> {
+/**
+ * Media is flowing now, not just earlier: video frames decoded, audio samples
+ * and audio packets all grow within `ms` (polled, so a busy machine gets the
+ * whole window but a healthy call answers in about a second).
+ */
+export async function flowing (page: Page, ms = 8000): Promise<{ ok: boolean; before: MediaCounters; after: MediaCounters }> {
   const before = await mediaCounters(page)
-  await sleep(ms)
-  const after = await mediaCounters(page)
-  return { ok: after.framesDecoded > before.framesDecoded && after.samplesReceived > before.samplesReceived, before, after }
+  const grew = (a: MediaCounters) => a.framesDecoded > before.framesDecoded && a.samplesReceived > before.samplesReceived && a.audioPackets > before.audioPackets
+  const after = await until(() => sleep(500).then(() => mediaCounters(page)), grew, ms, 0)
+  return { ok: grew(after), before, after }
 }
 
 export async function cspViolations (page: Page): Promise<string[]> {
@@ -184,4 +195,35 @@ export async function freshFlow (page: Page, old: Set<string>, ms = 1500): Promi
   const b = await mediaCounters(page)
   const grew = (kind: string) => Object.entries(b.tracks).some(([id, x]) => !old.has(id) && x.kind === kind && x.count > (a.tracks[id]?.count ?? 0) && (a.tracks[id]?.count ?? 0) > 0)
   return grew('video') && grew('audio')
+}
+
+const LOCK = join(tmpdir(), 'bedside-web-browser-tests.lock')
+
+/**
+ * One browser test file at a time on this machine: each runs two Chromiums
+ * with live video, and tap runs files in parallel on 2 shared cores. A lock
+ * whose owner process is gone is taken over.
+ */
+export async function exclusiveBrowsers (t: Test): Promise<void> {
+  const deadline = Date.now() + 10 * 60_000
+  for (;;) {
+    // Written aside, then linked into place: the lock never exists without its owner's pid.
+    const mine = `${LOCK}.${process.pid}`
+    await writeFile(mine, String(process.pid))
+    try {
+      await link(mine, LOCK)
+      await rm(mine, { force: true })
+      t.teardown(() => rm(LOCK, { force: true }))
+      return
+    } catch (err) {
+      await rm(mine, { force: true })
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      const owner = Number(await readFile(LOCK, 'utf8').catch(() => '0'))
+      let alive = false
+      try { if (owner > 0) { process.kill(owner, 0); alive = true } } catch { alive = false }
+      if (!alive) { await rm(LOCK, { force: true }); continue }
+      if (Date.now() > deadline) throw new Error('another browser test held the lock for 10 minutes')
+      await sleep(1000)
+    }
+  }
 }

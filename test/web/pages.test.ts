@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import t from 'tap'
 import { createAppointment } from '../signalling/helpers.js'
-import { cspViolations, openBrowser, pageUser, signIn, webApp } from './helpers.js'
+import { cspViolations, exclusiveBrowsers, openBrowser, pageUser, signIn, webApp } from './helpers.js'
 
 const haveChromium = existsSync('/usr/bin/chromium')
 
@@ -31,6 +31,7 @@ t.test('the page and its bundle are served, public, under a strict CSP', async (
 })
 
 t.test('Chromium loads the sign-in page without CSP violations or errors', { skip: !haveChromium && 'no chromium' }, async (t) => {
+  await exclusiveBrowsers(t)
   const { base } = await webApp(t)
   const b = await openBrowser(t)
   await b.page.goto(base + '/')
@@ -53,6 +54,7 @@ t.test('Chromium loads the sign-in page without CSP violations or errors', { ski
 })
 
 t.test('sign-in with MFA through the page; appointments list; sign-out forgets the token', { skip: !haveChromium && 'no chromium' }, async (t) => {
+  await exclusiveBrowsers(t)
   const { app, base } = await webApp(t)
   const dr = await pageUser(app, 'provider')
   const pu = await pageUser(app, 'patient')

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import t from 'tap'
-import { flowing, mediaCounters, until } from './helpers.js'
+import { exclusiveBrowsers, flowing, mediaCounters, until } from './helpers.js'
 import { admit, goWaiting, toWaitingRoom } from './visit-flow.js'
 
 const haveChromium = existsSync('/usr/bin/chromium')
@@ -12,6 +12,7 @@ const PHONE = { width: 390, height: 844 }
 t.test('the same visit relay-only through Bedside\'s TURN, patient on a phone-sized screen', {
   skip: !haveChromium && 'no chromium', timeout: 180_000
 }, async (t) => {
+  await exclusiveBrowsers(t)
   const t0 = Date.now()
   const at = (what: string) => t.comment(`${what} at ${((Date.now() - t0) / 1000).toFixed(1)} s`)
   const v = await toWaitingRoom(t, { relay: true, patientViewport: PHONE })

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import t from 'tap'
-import { cspViolations, flowing, mediaCounters, sleep, until } from './helpers.js'
+import { cspViolations, exclusiveBrowsers, flowing, mediaCounters, sleep, until } from './helpers.js'
 import { admit, goWaiting, toWaitingRoom } from './visit-flow.js'
 
 const haveChromium = existsSync('/usr/bin/chromium')
@@ -9,6 +9,7 @@ const shot = (name: string) => `test/screenshots/${name}.png`
 t.test('patient and provider: device check, waiting room, admit, media both ways, screen share, chat, end', {
   skip: !haveChromium && 'no chromium', timeout: 180_000
 }, async (t) => {
+  await exclusiveBrowsers(t)
   const v = await toWaitingRoom(t)
   const { patient, provider } = v
 

@@ -120,6 +120,8 @@ export function createSignalClient (o: SignalOptions): SignalClient {
   // ping tells; if it goes unanswered, resume on a fresh socket right away
   // instead of waiting for the heartbeat.
   const onOnline = (): void => {
+    // Mid-backoff when the network returns: try now rather than at the next retry.
+    if (state === 'reconnecting' && !ws) { epoch++; void resume(0, epoch); return }
     if (state !== 'connected') return
     const sock = ws
     send(sock, 'ping', {}, 2000).catch(() => { if (ws === sock) client.drop() })
