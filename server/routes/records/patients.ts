@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify'
 import { BadRequest, NotFound } from '../../../core/errors.js'
 import { auditPatientAccess, authorisePatient, recordFailure } from '../../phi/access.js'
 import { patientsInCare } from '../../phi/care.js'
+import { ProviderNotVerified } from '../../phi/errors.js'
+import { isProviderVerified } from '../../phi/providers.js'
 import { Email, Phone, PatientProfile, PatientProfileInput, PATIENT_FIELDS, type PatientProfileInput as Input } from '../../phi/patient-schema.js'
 import { findPatients, patientExists, readPatientProfile, savePatientProfile } from '../../phi/patients.js'
 import { CLINICAL_ROLES, ErrorBody, PatientParams, PurposeQuery } from './schemas.js'
@@ -96,6 +98,7 @@ export default async function patientRoutes (f: FastifyInstance) {
   }, async (req) => {
     const body = req.body as { phone?: string; email?: string }
     if (body.phone === undefined && body.email === undefined) throw new BadRequest('Give a phone or an email')
+    if (req.user!.role === 'provider' && !(await isProviderVerified(f.db, req.user!.id))) throw new ProviderNotVerified()
     const found = await findPatients(f.phiVault, f.db, body)
     const allowed = await patientsInCare(f.db, req.user!, found)
     const results = []

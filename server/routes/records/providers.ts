@@ -45,6 +45,9 @@ export default async function providerRoutes (f: FastifyInstance) {
       const r = await saveProviderProfile(f.phiVault, tx, id, body)
       await req.audit({ action: 'provider.profile_change', outcome: 'success', targetType: 'provider', targetId: id,
         details: { fields: Object.keys(body), verificationReset: r.reset } }, tx)
+    }).catch((err: { code?: string }) => {
+      // Two providers claiming one NPI at the same moment: the unique blind index decides.
+      throw err.code === '23505' ? new Conflict('This NPI is already on another provider\'s profile') : err
     })
     return (await read(req, id))!
   })
