@@ -130,6 +130,11 @@ export function createSignalling (deps: SignallingDeps) {
     }
   }, beatMs)
   heartbeat.unref()
+  // Used and expired tickets are worthless; keep the table small.
+  const prune = setInterval(() => {
+    tickets.prune().catch((err) => log.warn({ err: (err as Error).name }, 'visit ticket pruning failed'))
+  }, 3_600_000)
+  prune.unref()
 
   return {
     tickets,
@@ -140,6 +145,7 @@ export function createSignalling (deps: SignallingDeps) {
     accept (socket: WebSocket, meta: ConnectionMeta) { return acceptConnection(socket, meta, host) },
     async close (): Promise<void> {
       clearInterval(heartbeat)
+      clearInterval(prune)
       await registry.shutdown()
       for (const c of connections) c.close(CloseCodes.goingAway, 'server shutting down')
       if (enginePromise && !deps.engine) await (await enginePromise).close()

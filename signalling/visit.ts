@@ -168,8 +168,14 @@ export function createVisit (id: string, appointmentId: string, deps: VisitDeps)
           await closeMedia(existing)
           if (existing.state === 'admitted') toAdmitted({ event: 'participantReconnected', data: { participantId: existing.id } }, existing)
           else pushQueue()
-          await audit({ action: 'visit.join', outcome: 'success', ...actorOf(existing), details: { participantId: existing.id, replaced: true } })
-          return { p: existing, result: await result(existing) }
+          try {
+            await audit({ action: 'visit.join', outcome: 'success', ...actorOf(existing), details: { participantId: existing.id, replaced: true } })
+            return { p: existing, result: await result(existing) }
+          } catch (err) {
+            // The socket never learns it joined, so it will never report its drop: start the grace period now.
+            visit.disconnect(existing, sink)
+            throw err
+          }
         }
         if (participants.size >= deps.settings.maxParticipants) throw conflict('The visit is full')
         const role = identity.kind === 'guest' ? 'guest' : identity.role
@@ -183,7 +189,16 @@ export function createVisit (id: string, appointmentId: string, deps: VisitDeps)
         if (role === 'patient') await markArrived(deps.db, appointmentId)
         participants.set(p.id, p)
         byIdentity.set(identityKey(identity), p)
-        const res = await result(p)
+        let res: JoinResult
+        try {
+          res = await result(p)
+        } catch (err) {
+          // No reply, no place: a half-joined participant would never leave.
+          participants.delete(p.id)
+          byIdentity.delete(identityKey(identity))
+          deps.resume.forget(p)
+          throw err
+        }
         if (p.state === 'admitted') {
           toAdmitted({ event: 'participantJoined', data: { participant: infoOf(p) } }, p)
           if (isHost(p)) send(p, { event: 'queue', data: { entries: waiting().map(queueEntryOf) } })

@@ -70,6 +70,7 @@ t.test('guest invite, chat and the end of the visit', async (t) => {
     t.equal(audit.rows.length, 2)
     t.notMatch(JSON.stringify(audit.rows), /penicillin|private question/)
     t.notMatch(logs.join(''), /penicillin|private question|Dupont/, 'nothing of it in the logs')
+    t.notMatch(logs.join(''), /\b(vt|gi|rt)_[A-Za-z0-9_-]{43}/, 'no ticket, invite or resume token in the logs')
     const tooLong = await pat.c.request('chat', { text: 'x'.repeat(2001) })
     t.equal(tooLong.ok ? 'ok' : tooLong.error.code, 'BDS_WS_VALIDATION')
   })

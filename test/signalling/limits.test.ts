@@ -4,7 +4,8 @@ import { CloseCodes } from '../../signalling/protocol.js'
 import { cast, Client, joinAs, signallingApp, sleep, ticketFor } from './helpers.js'
 
 t.test('per-connection limits and heartbeats', async (t) => {
-  const { app, url } = await signallingApp(t, { WS_HEARTBEAT_INTERVAL: '1' })
+  // A slow refill so a loaded machine delivering the flood slowly still empties the bucket.
+  const { app, url } = await signallingApp(t, { WS_HEARTBEAT_INTERVAL: '1', WS_RATE_PER_SECOND: '1' })
   const { patient, provider, appointmentId } = await cast(app)
 
   t.test('a flood is refused, then closed with 4004', async (t) => {
@@ -47,5 +48,16 @@ t.test('per-connection limits and heartbeats', async (t) => {
     t.same(unknown, { id: 3, ok: false, error: { code: 'BDS_WS_UNKNOWN_METHOD', message: 'Unknown method' } })
     for (let i = 0; i < 17; i++) c.send('not json')
     t.equal((await c.closed).code, CloseCodes.protocolViolation)
+  })
+
+  // Last: it closes the app's media engine.
+  t.test('a join the media engine cannot serve leaves no half-joined participant', async (t) => {
+    await (await app.signalling.engine()).close()
+    const other = await cast(app)
+    const c = await Client.open(url)
+    const r = await c.request('join', { version: 1, ticket: await ticketFor(app, other.provider, other.appointmentId) })
+    t.equal(r.ok ? 'ok' : r.error.code, 'BDS_WS_MEDIA')
+    t.equal((await app.signalling.registry.visitFor(other.appointmentId)).size, 0)
+    c.close()
   })
 })
