@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import { appendAudit } from '../core/audit/audit-log.js'
 import { Conflict, Forbidden, NotFound, Unprocessable } from '../core/errors.js'
 import { appointmentStore, type AppointmentRow } from './appointment-store.js'
-import { assertWithinAvailability } from './availability.js'
+import { assertWithinAvailability, PATIENT_TAKEN, PROVIDER_TAKEN } from './availability.js'
 import { apptField, auditFrom, type ActionContext, type SchedulerDeps } from './context.js'
 import { cancelReminders, enqueueReminders } from './reminders.js'
 import { busyRange } from './slots.js'
@@ -16,9 +16,7 @@ export interface BookInput {
 export function conflictFrom (err: unknown): never {
   const e = err as { code?: string; constraint?: string }
   if (e.code === '23P01') {
-    throw new Conflict(e.constraint === 'appointments_patient_no_overlap'
-      ? 'The patient already has a visit that overlaps this time'
-      : 'This time is no longer available: the provider already has a visit then')
+    throw new Conflict(e.constraint === 'appointments_patient_no_overlap' ? PATIENT_TAKEN : PROVIDER_TAKEN)
   }
   throw err
 }
@@ -129,7 +127,7 @@ export async function reschedule (d: SchedulerDeps, c: ActionContext, id: string
   assertMayChange(d, c, current, to.reason, 'rescheduled')
   const now = d.now()
   const visitTypeId = to.visitTypeId ?? current.visitTypeId
-  const { calendar, visitType } = await assertWithinAvailability(d.db, current.providerId, visitTypeId, to.startsAt, now)
+  const { calendar, visitType } = await assertWithinAvailability(d.db, current.providerId, visitTypeId, to.startsAt, now, current.patientId, current.id)
   const busy = busyRange(visitType, to.startsAt)
   try {
     const row = await d.db.transaction(async (tx) => {

@@ -79,3 +79,21 @@ t.test('random overlapping bookings across many clients: the database never hold
   const reminders = await app.db.query<{ n: string }>(`SELECT count(*)::text AS n FROM outbox WHERE template = 'appointment-reminder'`)
   t.equal(Number(reminders.rows[0].n), 2 * (codes.get(201) ?? 0), 'two reminders (24 h, 1 h, email) per booking, none for the losers')
 })
+
+t.test('the guarantee is the database\'s own: overlapping rows are refused even when written straight into the table', async (t) => {
+  const { app } = await buildTestApp(t)
+  const { provider, visitTypeId } = await providerWithCalendar(app)
+  const [p1, p2] = [await createTestUser(app, 'patient'), await createTestUser(app, 'patient')]
+  const insert = (patient: string, from: string, to: string, status = 'booked') => app.db.query(
+    `INSERT INTO appointments (id, patient_id, provider_id, visit_type_id, status, starts_at, ends_at, busy_from, busy_until, booked_by)
+     VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $5, $6, $1)`, [patient, provider.id, visitTypeId, status, from, to])
+  await insert(p1.id, '2031-01-06T10:00:00Z', '2031-01-06T10:30:00Z')
+  await t.rejects(insert(p2.id, '2031-01-06T10:15:00Z', '2031-01-06T10:45:00Z'), { code: '23P01', constraint: 'appointments_provider_no_overlap' })
+  await t.resolves(insert(p2.id, '2031-01-06T10:30:00Z', '2031-01-06T11:00:00Z'), 'back to back is fine (half-open ranges)')
+  await t.resolves(insert(p2.id, '2031-01-06T10:00:00Z', '2031-01-06T10:30:00Z', 'cancelled'), 'cancelled visits hold no time')
+  const other = await providerWithCalendar(app)
+  await t.rejects(app.db.query(
+    `INSERT INTO appointments (id, patient_id, provider_id, visit_type_id, status, starts_at, ends_at, busy_from, busy_until, booked_by)
+     VALUES (gen_random_uuid(), $1, $2, $3, 'booked', '2031-01-06T10:10:00Z', '2031-01-06T10:20:00Z', '2031-01-06T10:10:00Z', '2031-01-06T10:20:00Z', $1)`,
+    [p1.id, other.provider.id, other.visitTypeId]), { code: '23P01', constraint: 'appointments_patient_no_overlap' })
+})
