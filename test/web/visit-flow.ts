@@ -2,9 +2,10 @@ import type { Test } from 'tap'
 import { createTurnServer, type TurnServer } from '../../turn/server.js'
 import { createAppointment } from '../signalling/helpers.js'
 import { openBrowser, pageUser, signIn, webApp, TURN_SECRET, type Browser } from './helpers.js'
+import { udpGate, type UdpGate } from './udp-gate.js'
 
 /** Bedside's bundled TURN on loopback (UDP and TCP on one port); loopback peers allowed for the test only. */
-export async function startTurn (t: Test): Promise<{ server: TurnServer; urls: string }> {
+export async function startTurn (t: Test): Promise<{ server: TurnServer; urls: string; udpPort: number }> {
   const server = createTurnServer({
     secret: TURN_SECRET, realm: 'bedside', host: '127.0.0.1', port: 0, tcp: true, minPort: 49152, maxPort: 65535,
     defaultLifetime: 600, maxLifetime: 3600, userQuota: 12, totalQuota: 1000, allowedPeers: ['127.0.0.1'], deniedPeers: []
@@ -12,7 +13,7 @@ export async function startTurn (t: Test): Promise<{ server: TurnServer; urls: s
   await server.start()
   t.teardown(() => server.stop())
   const { ports } = server.stats()
-  return { server, urls: `turn:127.0.0.1:${ports.udp}?transport=udp,turn:127.0.0.1:${ports.tcp}?transport=tcp` }
+  return { server, udpPort: ports.udp!, urls: `turn:127.0.0.1:${ports.udp}?transport=udp,turn:127.0.0.1:${ports.tcp}?transport=tcp` }
 }
 
 export interface Visit {
@@ -21,6 +22,8 @@ export interface Visit {
   provider: Browser
   turn: TurnServer
   app: Awaited<ReturnType<typeof webApp>>['app']
+  /** With `gatedPatient`: the patient's only network path for media. */
+  gate?: UdpGate
 }
 
 /**
@@ -28,18 +31,27 @@ export interface Visit {
  * (werift engine) with TURN, a patient and a provider signed in through the
  * real page, the provider in the visit, the patient past the device check.
  */
-export async function toWaitingRoom (t: Test, o: { relay?: boolean; settings?: Record<string, string>; patientViewport?: { width: number; height: number } } = {}): Promise<Visit> {
+export async function toWaitingRoom (t: Test, o: {
+  relay?: boolean; settings?: Record<string, string>; patientViewport?: { width: number; height: number }
+  /** The patient is relay-only through a UDP gate in front of TURN, so a test can cut its media path. */
+  gatedPatient?: boolean
+} = {}): Promise<Visit> {
   const started = Date.now()
   const turn = await startTurn(t)
+  const gate = o.gatedPatient ? await udpGate(t, turn.udpPort) : undefined
+  if (gate) o = { ...o, settings: { TURN_URLS: `turn:127.0.0.1:${gate.port}?transport=udp`, ...o.settings } }
   // WEB_TEST_ENGINE=mediasoup (with MEDIASOUP_WORKER_BIN) runs the same visit on the mediasoup adapter.
   const engine = process.env.WEB_TEST_ENGINE ?? 'werift'
-  const { app, base } = await webApp(t, { TURN_URLS: turn.urls, MEDIA_ICE_SERVERS: '[]', MEDIA_ENGINE: engine, ...o.settings })
+  const mediasoup = engine === 'mediasoup'
+    ? { ...(process.env.MEDIASOUP_WORKER_BIN ? { MEDIASOUP_WORKER_BIN: process.env.MEDIASOUP_WORKER_BIN } : {}), ...(process.env.MEDIASOUP_MODULE ? { MEDIASOUP_MODULE: process.env.MEDIASOUP_MODULE } : {}) }
+    : {}
+  const { app, base } = await webApp(t, { TURN_URLS: turn.urls, MEDIA_ICE_SERVERS: '[]', MEDIA_ENGINE: engine, ...mediasoup, ...o.settings })
   const pu = await pageUser(app, 'patient')
   const dr = await pageUser(app, 'provider')
   await createAppointment(app, pu.user, dr.user)
 
   const provider = await openBrowser(t, { relay: o.relay })
-  const patient = await openBrowser(t, { relay: o.relay, viewport: o.patientViewport })
+  const patient = await openBrowser(t, { relay: o.relay || o.gatedPatient, viewport: o.patientViewport })
   await signIn(provider.page, base, dr)
   await provider.page.getByRole('button', { name: /^Start visit/ }).click()
   await provider.page.getByRole('heading', { name: 'Video visit' }).waitFor()
@@ -51,7 +63,7 @@ export async function toWaitingRoom (t: Test, o: { relay?: boolean; settings?: R
   const next = patient.page.getByRole('button', { name: 'Go to the waiting room' })
   await next.waitFor()
   await patient.page.waitForFunction(() => !(document.querySelector('button.primary') as HTMLButtonElement | null)?.disabled, undefined, { timeout: 30_000 })
-  return { base, patient, provider, turn: turn.server, app }
+  return { base, patient, provider, turn: turn.server, app, gate }
 }
 
 export async function goWaiting (v: Visit): Promise<void> {
