@@ -33,7 +33,10 @@ export function randomValue (r: () => number, depth = 0): unknown {
       const o: Record<string, unknown> = {}
       const keys = ['email', 'password', 'id', 'role', 'code', 'token', 'startsAt', 'name', 'reason', 'providerId',
         'patientId', 'timezone', 'from', 'to', 'limit', 'cursor', '__proto__', 'constructor', 'x'.repeat(300)]
-      for (let i = Math.floor(r() * 5); i > 0; i--) o[keys[Math.floor(r() * keys.length)]] = randomValue(r, depth + 1)
+      // defineProperty: '__proto__' becomes an own key, as JSON.parse makes it, not a prototype.
+      for (let i = Math.floor(r() * 5); i > 0; i--) {
+        Object.defineProperty(o, keys[Math.floor(r() * keys.length)], { value: randomValue(r, depth + 1), enumerable: true, writable: true, configurable: true })
+      }
       return o
     }
   }

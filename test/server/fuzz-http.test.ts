@@ -40,7 +40,9 @@ t.test('no generated bad request reaches a 5xx', async (t) => {
         const url = i % 3 === 0
           ? route.pattern.replace(/:([A-Za-z0-9_]+)/g, () => encodeURIComponent(paramFills[Math.floor(r() * paramFills.length)])).replace(/\*/g, '%00')
           : route.url
-        const qs = i % 2 === 0 ? '?' + new URLSearchParams(Object.entries((randomValue(r) ?? {}) as object).map(([k, v]) => [k, String(v)])).toString() : ''
+        const q = randomValue(r)
+        const pairs = q !== null && typeof q === 'object' ? Object.entries(q) : [['q', q]]
+        const qs = i % 2 === 0 ? '?' + new URLSearchParams(pairs.map(([k, v]) => [String(k), typeof v === 'string' ? v : JSON.stringify(v) ?? ''])).toString() : ''
         const res = await app.inject({
           method: route.method, url: url + qs, headers: { ...headers, 'content-type': 'application/json' },
           payload: route.method === 'GET' || route.method === 'DELETE' ? undefined : JSON.stringify(body)
