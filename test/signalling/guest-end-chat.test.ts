@@ -75,6 +75,21 @@ t.test('guest invite, chat and the end of the visit', async (t) => {
     t.equal(tooLong.ok ? 'ok' : tooLong.error.code, 'BDS_WS_VALIDATION')
   })
 
+  t.test('a guest leaves', async (t) => {
+    const again = await app.inject({ method: 'POST', url: `/visits/${appointmentId}/guests`, headers: bearer(provider), payload: { guestKind: 'other', label: 'Neighbour' } })
+    const ticket = (await app.inject({ method: 'POST', url: '/guest-invites/ticket', payload: { inviteToken: again.json().inviteToken } })).json().ticket
+    const g2 = await Client.open(url)
+    await g2.call('join', { version: 1, ticket })
+    const q = await prov.c.next('queue', (d) => d.entries.some((e) => e.label === 'Neighbour'))
+    await prov.c.call('admit', { participantId: q.entries.find((e) => e.label === 'Neighbour')!.participantId })
+    const { visit } = await g2.next('admitted')
+    await g2.call('leave', {})
+    t.equal((await g2.closed).code, CloseCodes.normal)
+    t.same(await pat.c.next('participantLeft', (d) => d.participantId === visit.you.participantId), { participantId: visit.you.participantId, reason: 'left' })
+    const leaves = await app.db.query<{ n: number }>("SELECT count(*)::int AS n FROM audit_log WHERE action = 'visit.leave' AND details->>'reason' = 'left'")
+    t.equal(leaves.rows[0].n, 1, 'leave audited')
+  })
+
   t.test('the provider ends the visit: everyone out, appointment fulfilled', async (t) => {
     const byPatient = await pat.c.request('endVisit', {})
     t.equal(byPatient.ok ? 'ok' : byPatient.error.code, 'BDS_WS_FORBIDDEN')

@@ -80,6 +80,20 @@ t.test('waiting room, admission and media', async (t) => {
     await until('provider receives patient video', () => provSub.packets() > 20)
     t.pass('media flows')
 
+    await prov.c.call('pauseProducer', { producerId: provCam })
+    t.same(await pat.c.next('producerPaused'), { producerId: provCam, participantId: prov.result.participantId })
+    await prov.c.call('resumeProducer', { producerId: provCam })
+    await pat.c.next('producerResumed')
+    await pat.c.call('setPreferredLayers', { consumerId: sub.consumerId, spatialLayer: 0 })
+    await pat.c.call('requestKeyFrame', { consumerId: sub.consumerId })
+    await pat.c.call('pauseConsumer', { consumerId: sub.consumerId })
+    await pat.c.call('resumeConsumer', { consumerId: sub.consumerId })
+    const foreign = await pat.c.request('pauseProducer', { producerId: provCam })
+    t.equal(foreign.ok ? 'ok' : foreign.error.code, 'BDS_WS_MEDIA', 'nobody steers another participant\'s producer')
+    await prov.c.call('closeProducer', { producerId: provCam })
+    t.same(await pat.c.next('producerClosed'), { producerId: provCam, participantId: prov.result.participantId })
+    t.same(await pat.c.next('consumerClosed'), { consumerId: sub.consumerId, producerId: provCam })
+
     const denied = await pat.c.request('sendToWaiting', { participantId: prov.result.participantId })
     t.equal(denied.ok ? 'ok' : denied.error.code, 'BDS_WS_FORBIDDEN', 'a patient is no host')
 
