@@ -27,6 +27,16 @@ export async function erasePatient (vault: PhiVault, q: Queryable, patientId: st
       `DELETE FROM chat_messages WHERE visit_id IN
          (SELECT v.id FROM visits v JOIN appointments a ON a.id = v.appointment_id WHERE a.patient_id = $1)`, [patientId])
   }
+  if (await tableExists(q, 'visit_guests')) {
+    // Guest labels may name family members; their tickets go with them (ON DELETE CASCADE).
+    await q.query(
+      `DELETE FROM visit_guests WHERE appointment_id IN (SELECT id FROM appointments WHERE patient_id = $1)`, [patientId])
+  }
+  if (await tableExists(q, 'reminder_preferences')) {
+    await q.query('DELETE FROM reminder_preferences WHERE user_id = $1', [patientId])
+  }
+  // Messages addressed to the patient carry their address, sealed per record.
+  await q.query('DELETE FROM outbox WHERE user_id = $1', [patientId])
   return destroyed
 }
 

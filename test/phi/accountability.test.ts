@@ -133,11 +133,16 @@ t.test('crypto-shredding: an admin erases a patient; what remains cannot be read
 
   await app.db.query(`UPDATE appointments SET starts_at = starts_at - interval '60 days', ends_at = ends_at - interval '60 days',
     busy_from = busy_from - interval '60 days', busy_until = busy_until - interval '60 days' WHERE patient_id = $1`, [patient.id])
+  // PHI other features stored about this patient without the patient's key.
+  await app.db.query(`UPDATE appointments SET reason_sealed = $2 WHERE patient_id = $1`, [patient.id, app.phi.seal('chest pain', { table: 'appointments', column: 'reason', row: 'x' })])
+  await app.db.query(`INSERT INTO outbox (user_id, channel, to_sealed, template) VALUES ($1, 'email', $2, 'reminder')`, [patient.id, app.phi.seal('p@example.test', { table: 'outbox', column: 'to', row: 'x' })])
   const { rows: [before] } = await app.db.query<{ legal_name_sealed: Buffer }>('SELECT legal_name_sealed FROM patient_profiles WHERE id = $1', [patient.id])
   const erased = await app.inject({ method: 'POST', url, headers: bearer(admin), payload: { confirmPatientId: patient.id, basis: 'patient-request' } })
   t.equal(erased.statusCode, 200, erased.body)
   t.same(erased.json(), { patientId: patient.id, erased: true, keyDestroyed: true })
 
+  t.equal((await app.db.query('SELECT 1 FROM appointments WHERE patient_id = $1 AND reason_sealed IS NOT NULL', [patient.id])).rows.length, 0, 'visit reasons gone')
+  t.equal((await app.db.query('SELECT 1 FROM outbox WHERE user_id = $1', [patient.id])).rows.length, 0, 'messages to the patient gone')
   const key = await app.db.query('SELECT wrapped_key, destroyed_at, destroyed_by FROM phi_data_keys WHERE subject_id = $1', [patient.id])
   t.equal(key.rows[0].wrapped_key, null)
   t.equal(key.rows[0].destroyed_by, admin.id)
