@@ -60,6 +60,28 @@ t.test('patient and provider: device check, waiting room, admit, media both ways
 
   await admit(v)
 
+  await t.test('the visit can be driven from the keyboard', async (t) => {
+    await provider.page.locator('#visit-title').focus()
+    const seen: string[] = []
+    for (let i = 0; i < 12; i++) {
+      await provider.page.keyboard.press('Tab')
+      seen.push(await provider.page.evaluate(() => {
+        const e = document.activeElement as HTMLElement
+        return e.getAttribute('aria-label') ?? (e.textContent?.trim() || e.id)
+      }))
+    }
+    t.comment(`tab order: ${seen.join(' → ')}`)
+    const order = ['Microphone', 'Camera', 'Share screen', 'End visit', 'chat-input', 'Send']
+    const at = order.map((x) => seen.indexOf(x))
+    t.ok(at.every((i) => i >= 0) && at.every((i, k) => k === 0 || i > at[k - 1]!), 'controls, then chat, in order')
+    // Space on the focused mute button mutes, as a pointer click would.
+    await provider.page.getByRole('button', { name: 'Microphone' }).focus()
+    await provider.page.keyboard.press('Space')
+    t.equal(await provider.page.getByRole('button', { name: 'Microphone' }).getAttribute('aria-pressed'), 'true', 'muted by keyboard')
+    await provider.page.keyboard.press('Space')
+    t.equal(await provider.page.getByRole('button', { name: 'Microphone' }).getAttribute('aria-pressed'), 'false', 'unmuted by keyboard')
+  })
+
   await t.test('media flows both ways after admission', async (t) => {
     for (const [name, b] of [['patient', patient], ['provider', provider]] as const) {
       await until(() => mediaCounters(b.page), (c) => c.framesDecoded > 0 && c.samplesReceived > 0, 20_000)

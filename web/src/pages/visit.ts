@@ -29,7 +29,8 @@ export function visitPage (ctx: Ctx, o: VisitPageOptions): Cleanup {
   const tiles = createTiles(local)
   tiles.setPeople(snap.participants, me)
   const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' })
-  const quality = h('span', { class: 'quality unknown', role: 'status', 'aria-label': 'Connection quality' }, 'Connection: measuring…')
+  // Not a live region: it changes every 2 s and would drown everything else a screen reader says.
+  const quality = h('span', { class: 'quality unknown', id: 'quality' }, 'Connection: measuring…')
   let finished = false
 
   const call = createCall({
