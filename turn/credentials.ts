@@ -41,6 +41,14 @@ export interface TurnCredentials {
 }
 
 export const MIN_TTL_SECONDS = 60
+/** How much longer than the admission window a credential lives: covers clock skew and a late join. */
+export const TTL_MARGIN_SECONDS = 300
+
+/** The ttl to pass for a visit whose participants may be admitted for `admissionWindowSeconds` from now. */
+export function turnTtlForAdmissionWindow (admissionWindowSeconds: number, maxTtlSeconds: number): number {
+  const ttl = Math.ceil(Math.max(0, admissionWindowSeconds)) + TTL_MARGIN_SECONDS
+  return Math.min(Math.max(ttl, MIN_TTL_SECONDS), maxTtlSeconds)
+}
 
 /** password = base64(HMAC-SHA1(secret, username)), as coturn computes it. */
 export function turnPassword (secret: string, username: string): string {

@@ -30,7 +30,11 @@ async function waitForBinding (port: number): Promise<void> {
   try {
     for (let i = 0; i < 100; i++) {
       const req = Buffer.alloc(20); req.writeUInt16BE(1, 0); req.writeUInt32BE(0x2112A442, 4)
-      const answered = new Promise<boolean>((resolve) => { s.once('message', () => resolve(true)); setTimeout(() => resolve(false), 200) })
+      const answered = new Promise<boolean>((resolve) => {
+        const done = (): void => { clearTimeout(timer); resolve(true) }
+        const timer = setTimeout(() => { s.off('message', done); resolve(false) }, 200)
+        s.once('message', done)
+      })
       s.send(req, port, '127.0.0.1')
       if (await answered) return
     }

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto'
 import { test } from 'tap'
 import { loadConfig } from '../../config/load.js'
 import {
-  checkTurnUsername, issueTurnCredentials, turnPassword, verifyTurnCredentials
+  checkTurnUsername, issueTurnCredentials, turnPassword, turnTtlForAdmissionWindow, verifyTurnCredentials
 } from '../../turn/credentials.js'
 import { turnConfigProblems, turnCredentialSettings, turnUrls } from '../../turn/settings.js'
 
@@ -74,4 +74,11 @@ test('config section: defaults, derived URLs, problems', async (t) => {
   t.throws(() => loadConfig({ env: {}, overrides: { TURN_SECRET: 'short' } }), /TURN_SECRET=\(hidden\)/)
   t.throws(() => loadConfig({ env: {}, overrides: { TURN_URLS: 'http://x' } }), /TURN_URLS/)
   t.throws(() => loadConfig({ env: {}, overrides: { TURN_ALLOWED_PEERS: 'not a cidr' } }), /TURN_ALLOWED_PEERS/)
+})
+
+test('ttl for an admission window: slightly longer, within limits', async (t) => {
+  t.equal(turnTtlForAdmissionWindow(3600, 86400), 3900)
+  t.equal(turnTtlForAdmissionWindow(0, 86400), 300)
+  t.equal(turnTtlForAdmissionWindow(10 * 86400, 86400), 86400)
+  t.equal(turnTtlForAdmissionWindow(-5, 86400), 300)
 })
