@@ -54,7 +54,10 @@ export const Rule = Type.Object({
 
 export const ExceptionKind = Type.Union([Type.Literal('leave'), Type.Literal('holiday'), Type.Literal('other')])
 export const ExceptionBody = Type.Object({ kind: ExceptionKind, startsAt: DateTimeString, endsAt: DateTimeString }, closed)
-export const ScheduleException = Type.Object({ id: Uuid, kind: ExceptionKind, startsAt: Type.String(), endsAt: Type.String() }, closed)
+export const ScheduleException = Type.Object({
+  id: Uuid, kind: ExceptionKind, startsAt: Type.String(), endsAt: Type.String(),
+  overlappingVisits: Type.Optional(Type.Integer({ description: 'Active visits already booked inside the new exception: they are not cancelled automatically.' }))
+}, closed)
 
 export const CalendarView = Type.Object({
   providerId: Uuid, timeZone: Type.String(), specialty: Type.Union([Type.String(), Type.Null()]),

@@ -132,7 +132,9 @@ export default async function calendarRoutes (fastify: FastifyInstance, d: Sched
     if (!(endsAt > startsAt)) throw new Unprocessable('endsAt must be after startsAt')
     const e = await write(actionContext(req), req.params.providerId, 'calendar.exception.create',
       (s) => s.insertException(req.params.providerId, { kind: req.body.kind, startsAt, endsAt }))
-    return reply.code(201).send({ id: e.id, kind: e.kind, startsAt: iso(e.startsAt), endsAt: iso(e.endsAt) })
+    // Leave does not cancel visits by itself: whoever adds it is told how many to move.
+    const overlapping = (await calendarStore(d.db).busy([req.params.providerId], startsAt, endsAt)).length
+    return reply.code(201).send({ id: e.id, kind: e.kind, startsAt: iso(e.startsAt), endsAt: iso(e.endsAt), overlappingVisits: overlapping })
   })
 
   f.delete('/providers/:providerId/exceptions/:id', {

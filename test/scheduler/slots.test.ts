@@ -106,8 +106,14 @@ t.test('slot search through the API: UTC times with the zone, DST weeks, filters
     payload: { kind: 'leave', startsAt: dayAt(5, 12).toISOString(), endsAt: dayAt(5, 14).toISOString() }
   })
   t.equal(leave.statusCode, 201)
+  t.equal(leave.json().overlappingVisits, 0, 'the 10:00 booking is outside the leave')
   const after = await search(q.replace('limit=10', 'limit=200'))
   t.equal(after.slots.length, 47 - 1 - 4)
+  const overLeave = await app.inject({
+    method: 'POST', url: `/providers/${other.provider.id}/exceptions`, headers: bearer(other.provider),
+    payload: { kind: 'other', startsAt: dayAt(5, 9).toISOString(), endsAt: dayAt(5, 11).toISOString() }
+  })
+  t.equal(overLeave.json().overlappingVisits, 1, 'adding leave over a booked visit says so')
   const inLeave = await app.inject({ method: 'POST', url: '/appointments', headers: bearer(pat), payload: bookBody(other.provider.id, other.visitTypeId, dayAt(5, 12, 30)) })
   t.equal(inLeave.statusCode, 422)
   void visitTypeId
