@@ -38,8 +38,8 @@ interface Row {
   usAll: number; usAbove: number; perCore: number; loss: number
 }
 
-async function step (engine: ReturnType<typeof remoteEngine>, publishers: number, subsEach: number, base?: Row): Promise<Row> {
-  const visitId = `bench-${publishers}x${subsEach}`
+async function step (engine: ReturnType<typeof remoteEngine>, publishers: number, subsEach: number, base?: Row, pps = PPS): Promise<Row> {
+  const visitId = `bench-${publishers}x${subsEach}x${pps}`
   await engine.createRoom(visitId)
   const clients: NodeClient[] = []
   const subs: { received (): Promise<number> }[] = []
@@ -47,7 +47,7 @@ async function step (engine: ReturnType<typeof remoteEngine>, publishers: number
   for (let p = 0; p < publishers; p++) {
     const c = await joinNodeClient(engine, { visitId, participantId: `pub${p}` })
     clients.push(c)
-    const pub = await c.publish('video', 'camera', { pps: PPS, bytes: BYTES })
+    const pub = await c.publish('video', 'camera', { pps, bytes: BYTES })
     pubs.push(pub)
     for (let s = 0; s < subsEach; s++) {
       const sc = await joinNodeClient(engine, { visitId, participantId: `sub${p}-${s}` })
@@ -59,7 +59,12 @@ async function step (engine: ReturnType<typeof remoteEngine>, publishers: number
       subs.push(sub)
     }
   }
-  await new Promise((r) => setTimeout(r, 2000)) // ICE/DTLS up, steady state
+  // Measure forwarding, not set-up: every subscriber must be receiving first (set-up is slow on a crowded machine).
+  const until = Date.now() + 90_000
+  while (Date.now() < until && (await Promise.all(subs.map((x) => x.received()))).some((n) => n === 0)) await new Promise((r) => setTimeout(r, 200))
+  const late = (await Promise.all(subs.map((x) => x.received()))).filter((n) => n === 0).length
+  if (late > 0) throw new Error(`${late} subscribers never received anything`)
+  await new Promise((r) => setTimeout(r, 2000)) // steady state
   const recv0 = (await Promise.all(subs.map((s) => s.received()))).reduce((a, b) => a + b, 0)
   const sent0 = pubs.reduce((a, p) => a + p.sent(), 0)
   const c0 = await engine.cpu()
@@ -94,6 +99,8 @@ async function main (): Promise<void> {
   const base = await step(engine, 1, 0)
   rows.push(base)
   for (const [p, s] of [[1, 1], [1, 4], [1, 8], [1, 16], [4, 4], [2, 16]] as const) rows.push(await step(engine, p, s, base))
+  // Heavier: 2 publishers at 4x the rate (a 720p+ camera or screen share burst), towards saturation.
+  const heavy = [await step(engine, 2, 16, undefined, PPS * 4)]
   // Marginal cost: least-squares slope of SFU CPU against forwarded packets/s over the one-publisher rows.
   const one = rows.filter((r) => r.publishers === 1)
   const mx = one.reduce((a, r) => a + r.forwardedPps, 0) / one.length
@@ -106,12 +113,16 @@ async function main (): Promise<void> {
     `## ${new Date().toISOString()}`,
     '',
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average at end ${loadavg().map((l) => l.toFixed(2)).join(' ')} (shared with other work).`,
-    `Each publisher: ${PPS} packets/s of ${BYTES}-byte payloads; ${SECONDS} s measured after 2 s warm-up; SFU alone in a child process.`,
+    `Each publisher: ${PPS} packets/s of ${BYTES}-byte payloads; measured for ${SECONDS} s, starting 2 s after every subscriber had received its first packet; SFU alone in a child process.`,
     `Baseline (same run): 1 publisher, 0 subscribers: SFU ${f(base.cpuPct)} % of a core for ingest only. "µs above baseline" subtracts that ingest cost (scaled per publisher).`,
     '',
     '| publishers × subscribers each | sent pkt/s | forwarded pkt/s | SFU CPU % of a core | CPU µs / forwarded pkt (all-in) | µs above baseline | pkt/s per core (all-in) | loss | load-generator CPU % |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map((r) => `| ${r.publishers} × ${r.subsEach} | ${f(r.sentPps, 0)} | ${f(r.forwardedPps, 0)} | ${f(r.cpuPct)} | ${r.subsEach ? f(r.usAll) : '–'} | ${r.subsEach ? f(r.usAbove) : '–'} | ${r.subsEach ? f(r.perCore, 0) : '–'} | ${r.subsEach ? f(r.loss * 100, 2) + ' %' : '–'} | ${f(r.clientCpuPct)} |`),
+    '',
+    '',
+    `Heavier load (2 publishers × 16 subscribers, ${PPS * 4} packets/s each): ` + heavy.map((r) =>
+      `sent ${f(r.sentPps, 0)} pkt/s, forwarded ${f(r.forwardedPps, 0)} pkt/s, SFU ${f(r.cpuPct)} % of a core, ${f(r.usAll)} µs/pkt all-in, loss ${f(r.loss * 100, 2)} %, load generator ${f(r.clientCpuPct)} %.`).join(' '),
     '',
     `Marginal cost (least-squares slope over the one-publisher rows): **${f(slope)} µs of SFU CPU per forwarded packet**, i.e. ~${f(1e6 / slope, 0)} forwarded packets/s per core before fixed costs.`
   ]

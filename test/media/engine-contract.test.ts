@@ -56,6 +56,15 @@ async function contract (t: Test, engine: MediaEngine, driver: ClientDriver): Pr
     await waitFor('Chromium decodes forwarded frames', async () => (await subB.framesDecoded!()) > 10 && (await subC.framesDecoded!()) > 10, 15_000)
     t.pass('both Chromium subscribers decode the camera (framesDecoded grows)')
   }
+  if (engine.kind === 'mediasoup' && subB.frameWidth) {
+    // Simulcast: the lowest layer (a quarter of 640 px) on request, then back to the best the bandwidth allows.
+    await engine.setPreferredLayers(b.ref, subB.consumerId, { spatialLayer: 0 })
+    await waitFor('lowest simulcast layer', async () => { const w = await subB.frameWidth!(); return w > 0 && w <= 160 }, 15_000)
+    t.pass('setPreferredLayers switches to the lowest simulcast layer (keyframe on switch: frames keep decoding)')
+    await engine.setPreferredLayers(b.ref, subB.consumerId, { spatialLayer: 2 })
+    await waitFor('a higher layer again', async () => (await subB.frameWidth!()) > 160, 20_000)
+    t.pass('and back up as bandwidth allows')
+  }
   if (driver.realMedia) {
     await waitFor('an activeSpeaker event for the mic', () =>
       events.some((e) => e.type === 'activeSpeaker' && e.producerId === mic.producerId && e.participantId === 'alice'))

@@ -59,7 +59,8 @@ const call = <T>(page: Page, fn: string, ...args: unknown[]): Promise<T> =>
 function received (page: Page, consumerId: string) {
   return {
     received: () => call<number>(page, 'received', consumerId),
-    framesDecoded: () => call<number>(page, 'framesDecoded', consumerId)
+    framesDecoded: () => call<number>(page, 'framesDecoded', consumerId),
+    frameWidth: () => call<number>(page, 'frameWidth', consumerId)
   }
 }
 

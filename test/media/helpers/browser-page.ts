@@ -101,6 +101,13 @@ export function pageMain (): void {
       report?.forEach((s: Any) => { if (s.type === 'inbound-rtp' && (c?.consumer || s.mid === c?.mid)) n += s.framesDecoded ?? 0 })
       return n
     },
+    async frameWidth (consumerId: string): Promise<number> {
+      const c = consumers[consumerId]
+      let w = 0
+      const report = c?.consumer ? await c.consumer.getStats() : await c?.pc?.getStats()
+      report?.forEach((s: Any) => { if (s.type === 'inbound-rtp' && s.kind === 'video' && (c?.consumer || s.mid === c?.mid)) w = s.frameWidth ?? 0 })
+      return w
+    },
     close (): void { sendPc?.close(); recvPc?.close(); sendT?.close(); recvT?.close() }
   }
 }

@@ -5,7 +5,7 @@ export interface TestClient {
   ref: ParticipantRef
   publish (kind: MediaKind, source: MediaSource, opts?: { codec?: 'VP8' | 'H264' }): Promise<{ producerId: string; keyframeRequests?: () => number }>
   /** Negotiates a consumer; it stays paused until the test resumes it. received(): RTP packets so far. */
-  subscribe (producerId: string): Promise<{ consumerId: string; received (): Promise<number>; framesDecoded? (): Promise<number> }>
+  subscribe (producerId: string): Promise<{ consumerId: string; received (): Promise<number>; framesDecoded? (): Promise<number>; frameWidth? (): Promise<number> }>
   close (): Promise<void>
 }
 
