@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { isIPv6 } from 'node:net'
 import type { Config } from '../config/load.js'
 import type { TurnCredentialSettings } from './credentials.js'
+import { createPeerPolicy } from './peer-policy.js'
 import type { TurnServerOptions } from './server.js'
 
 type TurnConfig = Config['turn']
@@ -42,6 +43,15 @@ export function turnConfigProblems (config: Config): string[] {
     problems.push('TURN_TLS_PORT needs TURN_TLS_CERT_FILE and TURN_TLS_KEY_FILE')
   }
   if (turn.defaultLifetime > turn.maxLifetime) problems.push('TURN_DEFAULT_LIFETIME must not exceed TURN_MAX_LIFETIME')
+  if (config.server.env === 'production' && turn.mode !== 'external') {
+    const loopback = (a: string): boolean => a === 'localhost' || a.startsWith('127.') || a === '::1'
+    if (loopback(turn.host) && turn.externalIp === undefined && turn.urls.length === 0) {
+      problems.push('TURN_HOST is a loopback address: browsers cannot reach it. Set TURN_HOST (and TURN_EXTERNAL_IP behind NAT) or TURN_URLS')
+    }
+    const peerPolicy = createPeerPolicy({ allowed: turn.allowedPeers })
+    if (peerPolicy('127.0.0.1') || peerPolicy('::1')) problems.push('TURN_ALLOWED_PEERS must not include loopback in production')
+    if (peerPolicy('169.254.169.254')) problems.push('TURN_ALLOWED_PEERS must not include 169.254.169.254 (cloud metadata) in production')
+  }
   return problems
 }
 

@@ -1,10 +1,8 @@
-import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { existsSync } from 'node:fs'
 import { test } from 'tap'
-import { startRelayCall, type CallSample, type IceServer } from './browser-call.js'
-import { creds, sleep, startTurn } from './helpers.js'
+import { startRelayCall } from './browser-call.js'
+import { hold, servers } from './browser-hold.js'
+import { startTurn } from './helpers.js'
 
 /**
  * Chromium relay-only calls through the bundled TURN. node-turn 0.0.6 as
@@ -13,36 +11,6 @@ import { creds, sleep, startTurn } from './helpers.js'
  */
 const CALL_SECONDS = Number(process.env.TURN_BROWSER_SECONDS ?? 130)
 const haveChromium = existsSync('/usr/bin/chromium')
-
-const servers = (url: string) => (side: 'a' | 'b'): IceServer[] => {
-  const c = creds(`browser-${side}`, 3600)
-  return [{ urls: url, username: c.username, credential: c.password }]
-}
-
-interface Asserts { equal: (...a: any[]) => unknown, ok: (...a: any[]) => unknown }
-
-async function hold (t: Asserts, call: Awaited<ReturnType<typeof startRelayCall>>, seconds: number, protocol: string): Promise<CallSample[]> {
-  const samples: CallSample[] = []
-  const started = Date.now()
-  // Give ICE a moment; then every sample must show both sides connected, relayed and decoding more frames.
-  await sleep(5000)
-  let last = await call.sample()
-  samples.push(last)
-  while (Date.now() - started < seconds * 1000) {
-    await sleep(10_000)
-    const s = await call.sample()
-    samples.push(s)
-    const at = Math.round((s.t - started) / 1000)
-    for (const side of ['a', 'b'] as const) {
-      t.equal(s[side].state, 'connected', `${side} connected at ${at}s`)
-      t.equal(s[side].localType, 'relay', `${side} on a relay candidate`)
-      t.equal(s[side].relayProtocol, protocol, `${side} reaches TURN over ${protocol}`)
-      t.ok(s[side].framesDecoded > last[side].framesDecoded, `${side} decoded frames grow at ${at}s (${last[side].framesDecoded} -> ${s[side].framesDecoded})`)
-    }
-    last = s
-  }
-  return samples
-}
 
 test('relay-only Chromium call over UDP holds beyond 120 s', { skip: !haveChromium && 'no /usr/bin/chromium', timeout: (CALL_SECONDS + 90) * 1000 }, async (t) => {
   const { addr, server } = await startTurn(t)
@@ -57,24 +25,4 @@ test('relay-only Chromium call over UDP holds beyond 120 s', { skip: !haveChromi
   t.comment(JSON.stringify(st))
   t.ok(st.packetsToPeer > 1000 && st.packetsToClient > 1000, 'media went through the TURN server')
   t.equal(st.errors, 0)
-})
-
-test('relay-only call with only turn:?transport=tcp', { skip: !haveChromium && 'no /usr/bin/chromium', timeout: 90_000 }, async (t) => {
-  const { tcp } = await startTurn(t)
-  const call = await startRelayCall(servers(`turn:127.0.0.1:${tcp!.port}?transport=tcp`))
-  t.teardown(() => call.close())
-  await hold(t, call, 25, 'tcp')
-})
-
-test('relay-only call with only turns: (TLS)', { skip: !haveChromium && 'no /usr/bin/chromium', timeout: 90_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'bedside-turn-tls-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' })
-  const { tls } = await startTurn(t, { tls: { port: 0, cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) } })
-  // Chromium verifies the TURN server's certificate; this one is self-signed, so the test browser is told to accept it.
-  const call = await startRelayCall(servers(`turns:localhost:${tls!.port}?transport=tcp`), { extraArgs: ['--ignore-certificate-errors'] })
-  t.teardown(() => call.close())
-  await hold(t, call, 25, 'tls')
 })

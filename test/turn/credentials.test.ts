@@ -82,3 +82,17 @@ test('ttl for an admission window: slightly longer, within limits', async (t) =>
   t.equal(turnTtlForAdmissionWindow(10 * 86400, 86400), 86400)
   t.equal(turnTtlForAdmissionWindow(-5, 86400), 300)
 })
+
+test('production refuses a TURN nobody can reach or one that relays to loopback', async (t) => {
+  // Loaded as development (other areas' production checks need their own files), then judged as production.
+  const asProduction = (overrides: Record<string, string>) => {
+    const c = loadConfig({ env: {}, overrides: { TURN_SECRET: secret, ...overrides } })
+    return { ...c, server: { ...c.server, env: 'production' as const } }
+  }
+  const problems = turnConfigProblems(asProduction({ TURN_ALLOWED_PEERS: '127.0.0.0/8,169.254.0.0/16' })).join('\n')
+  t.match(problems, /TURN_HOST is a loopback address/)
+  t.match(problems, /must not include loopback/)
+  t.match(problems, /169\.254\.169\.254/)
+  t.same(turnConfigProblems(asProduction({ TURN_HOST: '0.0.0.0', TURN_EXTERNAL_IP: '198.51.100.20' })), [])
+  t.same(turnConfigProblems(asProduction({ TURN_MODE: 'external', TURN_URLS: 'turns:turn.example.org:443?transport=tcp' })), [], 'coturn mode does not need a reachable bundled TURN')
+})
