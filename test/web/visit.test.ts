@@ -83,6 +83,10 @@ t.test('patient and provider: device check, waiting room, admit, media both ways
   })
 
   await t.test('media flows both ways after admission', async (t) => {
+    // mediasoup is ICE-lite; werift is a full ICE agent.
+    const lite = await patient.page.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs
+      .some((pc) => pc.connectionState !== 'closed' && /a=ice-lite/.test(pc.remoteDescription?.sdp ?? '')))
+    t.equal(lite ? 'mediasoup' : 'werift', process.env.WEB_TEST_ENGINE ?? 'werift', `the visit runs on ${lite ? 'mediasoup' : 'werift'}`)
     for (const [name, b] of [['patient', patient], ['provider', provider]] as const) {
       await until(() => mediaCounters(b.page), (c) => c.framesDecoded > 0 && c.samplesReceived > 0, 20_000)
       const f = await flowing(b.page)

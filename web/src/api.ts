@@ -23,6 +23,10 @@ export interface Api {
   me (): Promise<Me>
   appointments (): Promise<Appointment[]>
   visitTicket (appointmentId: string): Promise<Ticket>
+  /** Host only: a one-time invite secret for a guest (interpreter, family member). */
+  inviteGuest (appointmentId: string, guestKind: 'interpreter' | 'family' | 'other', label: string): Promise<{ inviteToken: string; expiresAt: string }>
+  /** Public: trades an invite secret for a visit ticket. */
+  guestTicket (inviteToken: string): Promise<Ticket & { appointmentId: string }>
   readonly signedIn: boolean
 }
 
@@ -82,6 +86,9 @@ export function createApi (base = ''): Api {
       const from = new Date(Date.now() - 24 * 3600_000).toISOString()
       return (await call<{ appointments: Appointment[] }>('GET', `/appointments?from=${encodeURIComponent(from)}&limit=50`)).appointments
     },
-    visitTicket: (appointmentId) => call<Ticket>('POST', `/visits/${encodeURIComponent(appointmentId)}/ticket`, {})
+    visitTicket: (appointmentId) => call<Ticket>('POST', `/visits/${encodeURIComponent(appointmentId)}/ticket`, {}),
+    inviteGuest: (appointmentId, guestKind, label) =>
+      call('POST', `/visits/${encodeURIComponent(appointmentId)}/guests`, { guestKind, label }),
+    guestTicket: (inviteToken) => call('POST', '/guest-invites/ticket', { inviteToken })
   }
 }

@@ -1,5 +1,6 @@
 import { createApi } from './api.js'
 import type { Cleanup, Ctx } from './context.js'
+import { guestPage, takeInvite } from './pages/guest.js'
 import { signInPage } from './pages/sign-in.js'
 
 /**
@@ -18,7 +19,9 @@ function start (): void {
       try { cleanup?.() } finally { cleanup = page(ctx) }
     }
   }
-  ctx.go(signInPage)
+  const invite = takeInvite()
+  if (invite) ctx.go((c) => guestPage(c, invite))
+  else ctx.go(signInPage)
 }
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start)

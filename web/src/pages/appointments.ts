@@ -30,7 +30,7 @@ export function appointmentsPage (ctx: Ctx): void {
 function item (ctx: Ctx, a: Appointment): HTMLElement {
   const when = formatTime(a.startsAt)
   const action = ctx.user?.role === 'patient'
-    ? h('button', { type: 'button', class: 'primary', 'aria-label': `Join video visit at ${when}`, onclick: () => ctx.go((c) => deviceCheckPage(c, a)) }, 'Join video visit')
+    ? h('button', { type: 'button', class: 'primary', 'aria-label': `Join video visit at ${when}`, onclick: () => ctx.go((c) => deviceCheckPage(c, { appointmentId: a.id })) }, 'Join video visit')
     : h('button', { type: 'button', class: 'primary', 'aria-label': `Start visit at ${when}`, onclick: () => ctx.go((c) => providerVisitPage(c, a)) }, 'Start visit')
   return h('li', { class: 'appointment' },
     h('div', {}, h('strong', {}, when), h('span', { class: 'muted' }, ` · ${a.status === 'arrived' ? 'checked in' : 'booked'}`)),

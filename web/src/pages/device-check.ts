@@ -1,11 +1,10 @@
-import type { Appointment } from '../api.js'
 import type { Cleanup, Ctx } from '../context.js'
 import { announce, h, show } from '../dom.js'
 import { testConnectivity, type ConnectivityReport, type Path } from '../media/connectivity.js'
 import { openLocalMedia, stopMedia, watchLevel, type LocalMedia } from '../media/devices.js'
 import type { DeviceCheck } from '../protocol.js'
 import { joinVisit, type VisitSession } from '../visit/session.js'
-import { appointmentsPage } from './appointments.js'
+import { homePage } from './home.js'
 import { setHeader } from './chrome.js'
 import { waitingRoomPage } from './waiting-room.js'
 
@@ -22,7 +21,10 @@ const STATUS_TEXT: Record<DeviceCheck['camera'], string> = {
  * place in the waiting room (that is where the TURN credentials come from)
  * and reports the result so the provider sees it in the queue.
  */
-export function deviceCheckPage (ctx: Ctx, appt: Appointment | null): Cleanup {
+/** What to join after the check: an appointment (signed in) or a guest's ticket for one. */
+export interface JoinTarget { appointmentId: string; guestTicket?: string }
+
+export function deviceCheckPage (ctx: Ctx, appt: JoinTarget | null): Cleanup {
   setHeader(ctx)
   let media: LocalMedia | undefined
   let session: VisitSession | undefined
@@ -40,8 +42,8 @@ export function deviceCheckPage (ctx: Ctx, appt: Appointment | null): Cleanup {
   const again = h('button', { type: 'button', onclick: () => { void run() } }, 'Test again')
   const next = appt
     ? h('button', { type: 'button', class: 'primary', disabled: true, onclick: () => goWaiting() }, 'Go to the waiting room')
-    : h('button', { type: 'button', class: 'primary', onclick: () => ctx.go(appointmentsPage) }, 'Done')
-  const back = appt ? h('button', { type: 'button', onclick: () => ctx.go(appointmentsPage) }, 'Cancel') : null
+    : h('button', { type: 'button', class: 'primary', onclick: () => ctx.go(homePage) }, 'Done')
+  const back = appt ? h('button', { type: 'button', onclick: () => ctx.go(homePage) }, 'Cancel') : null
 
   show(ctx.root, h('section', { class: 'card check' },
     h('h1', {}, 'Device check'),
@@ -78,7 +80,7 @@ export function deviceCheckPage (ctx: Ctx, appt: Appointment | null): Cleanup {
       summary.textContent = 'Joining the waiting room and testing your connection…'
       showNet(null, 'Testing…')
       try {
-        session ??= await joinVisit(ctx.api, appt.id)
+        session ??= await joinVisit(ctx.api, appt.appointmentId, undefined, appt.guestTicket)
         if (closed) return
         const servers = session.joined.state === 'waiting' ? session.joined.deviceCheckIceServers : []
         const report = await testConnectivity(servers)

@@ -5,10 +5,11 @@ import { CLOSE, type ParticipantInfo, type ProducerInfoOut, type VisitSnapshot }
 import { createCall } from '../visit/call.js'
 import { createChat, nameOf } from '../visit/chat.js'
 import { createQualityMeter } from '../visit/quality.js'
+import { createInvite } from '../visit/invite.js'
 import { createQueue } from '../visit/queue.js'
 import type { VisitSession } from '../visit/session.js'
 import { createTiles } from '../visit/tiles.js'
-import { appointmentsPage } from './appointments.js'
+import { homePage } from './home.js'
 import { waitingRoomPage } from './waiting-room.js'
 
 export interface VisitPageOptions { session: VisitSession; local: MediaStream; snapshot: VisitSnapshot; host: boolean }
@@ -113,7 +114,7 @@ export function visitPage (ctx: Ctx, o: VisitPageOptions): Cleanup {
     h('div', { class: 'visit-body' },
       h('div', { class: 'stage' }, tiles.el,
         h('div', { class: 'controls', role: 'toolbar', 'aria-label': 'Call controls' }, mic, cam, screen, leave)),
-      h('aside', { class: 'side' }, queue?.el ?? null, chat.el))))
+      h('aside', { class: 'side' }, queue?.el ?? null, o.host ? createInvite(ctx.api, snap.appointmentId) : null, chat.el))))
 
   const end = (text: string): void => {
     if (finished) return
@@ -122,7 +123,7 @@ export function visitPage (ctx: Ctx, o: VisitPageOptions): Cleanup {
     stopMedia(local)
     session.close()
     show(ctx.root, h('section', { class: 'card narrow' }, h('h1', {}, 'Visit ended'), h('p', { role: 'status' }, text),
-      h('button', { type: 'button', class: 'primary', onclick: () => ctx.go(appointmentsPage) }, 'Back to my appointments')))
+      h('button', { type: 'button', class: 'primary', onclick: () => ctx.go(homePage) }, ctx.user ? 'Back to my appointments' : 'Done')))
     announce(text)
   }
 

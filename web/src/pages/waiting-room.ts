@@ -3,7 +3,7 @@ import type { Cleanup, Ctx } from '../context.js'
 import { announce, h, show } from '../dom.js'
 import { stopMedia } from '../media/devices.js'
 import type { VisitSession } from '../visit/session.js'
-import { appointmentsPage } from './appointments.js'
+import { homePage } from './home.js'
 import { visitPage } from './visit.js'
 
 /**
@@ -29,14 +29,14 @@ export function waitingRoomPage (ctx: Ctx, session: VisitSession, local: MediaSt
     status.textContent = text
     announce(text)
     stopMedia(local)
-    leave.textContent = 'Back to my appointments'
-    leave.onclick = () => ctx.go(appointmentsPage)
+    leave.textContent = ctx.user ? 'Back to my appointments' : 'Done'
+    leave.onclick = () => ctx.go(homePage)
   }
 
   const doLeave = async (): Promise<void> => {
     await session.signal.request('leave', {}).catch(() => undefined)
     session.close()
-    ctx.go(appointmentsPage)
+    ctx.go(homePage)
   }
 
   session.setHandler({

@@ -26,8 +26,9 @@ export function wsUrl (): string {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`
 }
 
-export async function joinVisit (api: Api, appointmentId: string, deviceCheck?: DeviceCheck): Promise<VisitSession> {
-  const { ticket } = await api.visitTicket(appointmentId)
+/** Joins with a ticket for the appointment (signed-in users) or one a guest invite was traded for. */
+export async function joinVisit (api: Api, appointmentId: string, deviceCheck?: DeviceCheck, guestTicket?: string): Promise<VisitSession> {
+  const ticket = guestTicket ?? (await api.visitTicket(appointmentId)).ticket
   let handler: SessionHandler | undefined
   const backlog: Notification[] = []
   let joined: JoinReply
