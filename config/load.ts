@@ -82,14 +82,16 @@ function readConfigFile (path: string | undefined, problems: string[]): Record<s
   }
 }
 
-/** The settings table for README.md, generated from the definitions. */
+/** The settings tables for README.md, one per section, generated from the definitions. */
 export function settingsTable (): string {
-  const rows = ['| Setting | Default | Meaning |', '| --- | --- | --- |']
-  for (const section of Object.values(sections as Record<string, Section>)) {
+  const out: string[] = []
+  for (const [name, section] of Object.entries(sections as Record<string, Section>)) {
+    out.push(`#### ${name}`, '', '| Setting | Default | Meaning |', '| --- | --- | --- |')
     for (const s of Object.values(section)) {
       const def = s.default === undefined ? '(unset)' : '`' + JSON.stringify(s.default) + '`'
-      rows.push(`| \`${s.env}\` | ${def} | ${s.doc.replace(/\|/g, '\\|')} |`)
+      out.push(`| \`${s.env}\` | ${def} | ${s.doc.replace(/\|/g, '\\|')} |`)
     }
+    out.push('')
   }
-  return rows.join('\n')
+  return out.join('\n').trimEnd()
 }
