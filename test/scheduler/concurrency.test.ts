@@ -31,7 +31,7 @@ t.test('200 simultaneous attempts on one slot: exactly one 201, the rest 409', a
 })
 
 t.test('random overlapping bookings across many clients: the database never holds an overlap', async (t) => {
-  const { app } = await buildTestApp(t, { DATABASE_POOL_SIZE: '20', SCHEDULER_REMINDER_OFFSETS_MINUTES: '1440,60' })
+  const { app, logs } = await buildTestApp(t, { DATABASE_POOL_SIZE: '20', SCHEDULER_REMINDER_OFFSETS_MINUTES: '1440,60' })
   const rules = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, startTime: '08:00', endTime: '12:00' }))
   const visitTypes = [
     { code: 'short', durationMinutes: 30 },
@@ -61,7 +61,8 @@ t.test('random overlapping bookings across many clients: the database never hold
   const results = await Promise.all(attempts.map((a) => book(base, a.who, a.body)))
   const codes = new Map<number, number>()
   for (const r of results) codes.set(r.status, (codes.get(r.status) ?? 0) + 1)
-  t.same([...codes.keys()].filter((c) => c !== 201 && c !== 409), [], `only 201 and 409 (${JSON.stringify([...codes])})`)
+  const failures = logs.filter((l) => l.includes('request failed')).map((l) => { const e = JSON.parse(l).err ?? {}; return `${e.code ?? ''} ${e.message ?? ''}` })
+  t.same([...codes.keys()].filter((c) => c !== 201 && c !== 409), [], `only 201 and 409 (${JSON.stringify([...codes])}) ${[...new Set(failures)].join('; ')}`)
   t.ok((codes.get(201) ?? 0) > 5 && (codes.get(409) ?? 0) > 50, 'plenty of both')
 
   const providerOverlaps = await app.db.query<{ n: string }>(
