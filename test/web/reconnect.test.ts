@@ -74,6 +74,24 @@ t.test('media comes back after a dropped socket and after 5 s offline, without a
     t.equal(await patient.page.getByRole('heading', { name: 'Video visit' }).count(), 1, 'the patient stayed in the visit')
   })
 
+  await t.test('a 12 s media outage: the patient restarts ICE and media returns', async (t) => {
+    const gate = v.gate!
+    const from = Date.now()
+    gate.setOpen(false)
+    await sleep(12_000)
+    gate.setOpen(true)
+    const back = Date.now()
+    const both = await until(async () => [await flowing(patient.page, 1000), await flowing(provider.page, 1000)],
+      ([a, b]) => a.ok && b.ok, 15_000, 0)
+    const secs = (Date.now() - back) / 1000
+    const marks = await patient.page.evaluate((t0) => performance.getEntriesByType('mark')
+      .filter((m) => m.name.startsWith('bedside:') && performance.timeOrigin + m.startTime >= t0)
+      .map((m) => `${m.name.slice(14)} +${Math.round(performance.timeOrigin + m.startTime - t0)}ms`), from)
+    t.comment(`patient media rebuilds since the outage began: ${marks.join(', ') || 'none'}`)
+    t.ok(marks.some((m) => m.startsWith('build')), 'the stalled transport was replaced (ICE restart through the server)')
+    t.ok(both[0].ok && both[1].ok && secs < 10, `media flowing both ways ${secs.toFixed(1)} s after the network came back`)
+  })
+
   await t.test('no new admission was needed', async (t) => {
     const admits = await v.app.db.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'visit.admit'`).then((r) => r.rows[0].n as number)
     t.equal(admitsBefore, 1, 'admitted once')
