@@ -35,7 +35,7 @@ function remoteEngine (child: ChildProcess): MediaEngine & { cpu (): Promise<{ c
 
 interface Row {
   publishers: number; subsEach: number; sentPps: number; forwardedPps: number; cpuPct: number; clientCpuPct: number
-  usAll: number; usAbove: number; perCore: number; loss: number
+  usAll: number; usAbove: number; perCore: number; loss: number; failed: number
 }
 
 async function step (engine: ReturnType<typeof remoteEngine>, publishers: number, subsEach: number, base?: Row, pps = PPS): Promise<Row> {
@@ -62,10 +62,15 @@ async function step (engine: ReturnType<typeof remoteEngine>, publishers: number
   // Measure forwarding, not set-up: every subscriber must be receiving first (set-up is slow on a crowded machine).
   const until = Date.now() + 90_000
   while (Date.now() < until && (await Promise.all(subs.map((x) => x.received()))).some((n) => n === 0)) await new Promise((r) => setTimeout(r, 200))
-  const late = (await Promise.all(subs.map((x) => x.received()))).filter((n) => n === 0).length
-  if (late > 0) throw new Error(`${late} subscribers never received anything`)
+  // A subscriber whose set-up failed on the crowded machine is reported, not counted as forwarding loss.
+  const firsts = await Promise.all(subs.map((x) => x.received()))
+  const failed = firsts.filter((n) => n === 0).length
+  const live = subs.filter((_x, i) => firsts[i]! > 0)
+  subs.length = 0
+  subs.push(...live)
   await new Promise((r) => setTimeout(r, 2000)) // steady state
-  const recv0 = (await Promise.all(subs.map((s) => s.received()))).reduce((a, b) => a + b, 0)
+  const perSub0 = await Promise.all(subs.map((s) => s.received()))
+  const recv0 = perSub0.reduce((a, b) => a + b, 0)
   const sent0 = pubs.reduce((a, p) => a + p.sent(), 0)
   const c0 = await engine.cpu()
   const p0 = process.cpuUsage()
@@ -73,20 +78,22 @@ async function step (engine: ReturnType<typeof remoteEngine>, publishers: number
   const c1 = await engine.cpu()
   const p1 = process.cpuUsage(p0)
   const sent1 = pubs.reduce((a, p) => a + p.sent(), 0)
-  const recv1 = (await Promise.all(subs.map((s) => s.received()))).reduce((a, b) => a + b, 0)
+  const perSub1 = await Promise.all(subs.map((s) => s.received()))
+  const recv1 = perSub1.reduce((a, b) => a + b, 0)
+  if (process.env.BENCH_DEBUG) process.stderr.write(`per-subscriber packets in window: ${perSub1.map((n, i) => n - perSub0[i]!).join(' ')}\n`)
   await engine.closeRoom(visitId)
   await Promise.all(clients.map((c) => c.close()))
 
   const wallUs = Number(BigInt(c1.at) - BigInt(c0.at)) / 1000
   const cpuUs = (c1.cpu.user - c0.cpu.user) + (c1.cpu.system - c0.cpu.system)
-  const expected = (sent1 - sent0) * subsEach
+  const expected = (sent1 - sent0) / publishers * subs.length // publishers send alike
   const forwarded = recv1 - recv0
   const forwardedPps = forwarded / (wallUs / 1e6)
   const usAll = forwarded > 0 ? cpuUs / forwarded : 0
   const baseCpuPerSec = base ? base.cpuPct / 100 * 1e6 * publishers : 0
   const usAbove = forwarded > 0 && base ? (cpuUs - baseCpuPerSec * wallUs / 1e6) / forwarded : 0
   return {
-    publishers, subsEach, forwardedPps, cpuPct: cpuUs / wallUs * 100, usAll, usAbove,
+    publishers, subsEach, forwardedPps, cpuPct: cpuUs / wallUs * 100, usAll, usAbove, failed,
     sentPps: (sent1 - sent0) / (wallUs / 1e6), clientCpuPct: (p1.user + p1.system) / wallUs * 100,
     perCore: usAll > 0 ? 1e6 / usAll : 0, loss: expected > 0 ? Math.max(0, 1 - forwarded / expected) : 0
   }
@@ -98,9 +105,11 @@ async function main (): Promise<void> {
   const rows: Row[] = []
   const base = await step(engine, 1, 0)
   rows.push(base)
-  for (const [p, s] of [[1, 1], [1, 4], [1, 8], [1, 16], [4, 4], [2, 16]] as const) rows.push(await step(engine, p, s, base))
+  // BENCH_ROWS=2x16,4x4 runs only those rows (after the baseline).
+  const chosen = process.env.BENCH_ROWS?.split(',').map((r) => r.split('x').map(Number) as [number, number])
+  for (const [p, s] of chosen ?? [[1, 1], [1, 4], [1, 8], [1, 16], [4, 4], [2, 16]]) rows.push(await step(engine, p, s, base))
   // Heavier: 2 publishers at 4x the rate (a 720p+ camera or screen share burst), towards saturation.
-  const heavy = [await step(engine, 2, 16, undefined, PPS * 4)]
+  const heavy = chosen ? [] : [await step(engine, 2, 16, undefined, PPS * 4)]
   // Marginal cost: least-squares slope of SFU CPU against forwarded packets/s over the one-publisher rows.
   const one = rows.filter((r) => r.publishers === 1)
   const mx = one.reduce((a, r) => a + r.forwardedPps, 0) / one.length
@@ -116,13 +125,13 @@ async function main (): Promise<void> {
     `Each publisher: ${PPS} packets/s of ${BYTES}-byte payloads; measured for ${SECONDS} s, starting 2 s after every subscriber had received its first packet; SFU alone in a child process.`,
     `Baseline (same run): 1 publisher, 0 subscribers: SFU ${f(base.cpuPct)} % of a core for ingest only. "µs above baseline" subtracts that ingest cost (scaled per publisher).`,
     '',
-    '| publishers × subscribers each | sent pkt/s | forwarded pkt/s | SFU CPU % of a core | CPU µs / forwarded pkt (all-in) | µs above baseline | pkt/s per core (all-in) | loss | load-generator CPU % |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map((r) => `| ${r.publishers} × ${r.subsEach} | ${f(r.sentPps, 0)} | ${f(r.forwardedPps, 0)} | ${f(r.cpuPct)} | ${r.subsEach ? f(r.usAll) : '–'} | ${r.subsEach ? f(r.usAbove) : '–'} | ${r.subsEach ? f(r.perCore, 0) : '–'} | ${r.subsEach ? f(r.loss * 100, 2) + ' %' : '–'} | ${f(r.clientCpuPct)} |`),
+    '| publishers × subscribers each | sent pkt/s | forwarded pkt/s | SFU CPU % of a core | CPU µs / forwarded pkt (all-in) | µs above baseline | pkt/s per core (all-in) | loss | load-generator CPU % | subscribers whose set-up failed |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map((r) => `| ${r.publishers} × ${r.subsEach} | ${f(r.sentPps, 0)} | ${f(r.forwardedPps, 0)} | ${f(r.cpuPct)} | ${r.subsEach ? f(r.usAll) : '–'} | ${r.subsEach ? f(r.usAbove) : '–'} | ${r.subsEach ? f(r.perCore, 0) : '–'} | ${r.subsEach ? f(r.loss * 100, 2) + ' %' : '–'} | ${f(r.clientCpuPct)} | ${r.failed} |`),
     '',
     '',
     `Heavier load (2 publishers × 16 subscribers, ${PPS * 4} packets/s each): ` + heavy.map((r) =>
-      `sent ${f(r.sentPps, 0)} pkt/s, forwarded ${f(r.forwardedPps, 0)} pkt/s, SFU ${f(r.cpuPct)} % of a core, ${f(r.usAll)} µs/pkt all-in, loss ${f(r.loss * 100, 2)} %, load generator ${f(r.clientCpuPct)} %.`).join(' '),
+      `sent ${f(r.sentPps, 0)} pkt/s, forwarded ${f(r.forwardedPps, 0)} pkt/s, SFU ${f(r.cpuPct)} % of a core, ${f(r.usAll)} µs/pkt all-in, loss ${f(r.loss * 100, 2)} %, load generator ${f(r.clientCpuPct)} %, ${r.failed} subscribers failed set-up.`).join(' '),
     '',
     `Marginal cost (least-squares slope over the one-publisher rows): **${f(slope)} µs of SFU CPU per forwarded packet**, i.e. ~${f(1e6 / slope, 0)} forwarded packets/s per core before fixed costs.`
   ]
