@@ -1,4 +1,3 @@
-import type { AuthUser } from '../../core/access.js'
 import type { Queryable } from '../../core/db/db.js'
 import type { Role } from '../../core/roles.js'
 
@@ -14,18 +13,13 @@ const CURRENT = `SELECT DISTINCT ON (kind) kind, version, title, body, roles, pu
                    FROM consent_documents WHERE $1 = ANY(roles) ORDER BY kind, version DESC`
 
 /**
- * The access plugin's pendingConsent hook: the first kind whose current
- * version the user has not accepted, or null. One indexed query per request.
+ * SQL for the first kind whose current version a user has not accepted (or
+ * null), given the role as $1 and the user id as $2. The session gate embeds
+ * it in its own query, so an authenticated request costs one round trip.
  */
-export function createConsentCheck (db: Queryable): (user: AuthUser) => Promise<string | null> {
-  return async (user) => {
-    const { rows } = await db.query<{ kind: string }>(
-      `SELECT c.kind FROM (${CURRENT}) c
+export const PENDING_CONSENT_SQL = `SELECT c.kind FROM (${CURRENT}) c
         WHERE NOT EXISTS (SELECT 1 FROM consent_acceptances a WHERE a.user_id = $2 AND a.kind = c.kind AND a.version = c.version)
-        ORDER BY c.kind LIMIT 1`, [user.role, user.id])
-    return rows[0]?.kind ?? null
-  }
-}
+        ORDER BY c.kind LIMIT 1`
 
 export async function currentDocuments (q: Queryable, userId: string, role: Role): Promise<ConsentDocument[]> {
   const { rows } = await q.query<{ kind: ConsentKind; version: number; title: string; body: string; roles: Role[]; published_at: Date; accepted: boolean }>(

@@ -8,10 +8,8 @@ import type { SessionGate } from '../auth/session-gate.js'
 
 export interface AccessOptions {
   tokens: AccessTokens
-  /** Confirms the session behind a token is still live (logout, revoke, idle timeout take effect at once). */
+  /** Confirms the session behind a token is still live (logout, revoke, idle timeout take effect at once) and finds pending consent. */
   sessions: SessionGate
-  /** Returns the consent kind a user still has to accept, or null. */
-  pendingConsent?: (user: AuthUser) => Promise<string | null>
 }
 
 export class MissingAccessDeclaration extends Error {}
@@ -68,12 +66,10 @@ async function authorise (req: FastifyRequest, access: Exclude<Access, 'public'>
     throw new InvalidToken()
   }
   const user: AuthUser = { id: claims.sub, role: claims.role, sessionId: claims.sid, mfa: claims.mfa }
-  if (!(await opts.sessions.isLive(user))) throw new InvalidToken()
+  const session = await opts.sessions.check(user)
+  if (!session.live) throw new InvalidToken()
   req.user = user
   if (!access.roles.includes(user.role)) throw new Forbidden()
   if (access.mfa !== false && MFA_REQUIRED_ROLES.includes(user.role) && !user.mfa) throw new MfaRequired()
-  if (access.consent !== false && opts.pendingConsent) {
-    const kind = await opts.pendingConsent(user)
-    if (kind) throw new ConsentRequired(kind)
-  }
+  if (access.consent !== false && session.pendingConsent) throw new ConsentRequired(session.pendingConsent)
 }

@@ -35,8 +35,8 @@ t.test('a route without an access declaration stops the server from starting', a
   const Fastify = (await import('fastify')).default
   const f = Fastify()
   const access = (await import('../../server/plugins/access.js')).default
-  await f.register(access, { tokens: app.tokens, sessions: { isLive: async () => true } })
+  await f.register(access, { tokens: app.tokens, sessions: { check: async () => ({ live: true, pendingConsent: null }) } })
   f.get('/open', async () => 'oops')
-  await t.rejects(f.ready(), /routes without config\.access: GET \/open/)
+  await t.rejects(async () => { await f.ready() }, /routes without config\.access: GET \/open/)
   t.ok(buildApp)
 })
