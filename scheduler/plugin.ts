@@ -3,7 +3,7 @@ import type { Config } from '../config/load.js'
 import type { PhiCipher } from '../core/crypto/phi.js'
 import type { Db } from '../core/db/db.js'
 import type { SchedulerDeps } from './context.js'
-import { providerVerificationHook, type ProviderVerifiedCheck } from './provider-verification.js'
+import type { ProviderVerifiedCheck } from './provider-verification.js'
 import { createReminderWorker } from './reminder-worker.js'
 import appointmentRoutes from './routes/appointment-routes.js'
 import calendarRoutes from './routes/calendar-routes.js'
@@ -17,8 +17,8 @@ export interface SchedulerOptions {
   db: Db
   phi: PhiCipher
   config: Config
-  /** The PHI records work's check; until it lands, the interim table probe in provider-verification.ts. */
-  isProviderVerified?: ProviderVerifiedCheck
+  /** Whether a provider passed identity verification (the server passes the records module's check). */
+  isProviderVerified: ProviderVerifiedCheck
 }
 
 /** Reminder transports from settings: SMTP_URL and SMS_WEBHOOK_URL each enable one channel. */
@@ -35,7 +35,7 @@ export function transportsFrom (s: Config['scheduler']): Transports {
  */
 export default async function scheduler (f: FastifyInstance, o: SchedulerOptions) {
   const s = o.config.scheduler
-  const isProviderVerified = o.isProviderVerified ?? providerVerificationHook(o.db)
+  const isProviderVerified = o.isProviderVerified
   const deps: SchedulerDeps = {
     db: o.db, phi: o.phi, settings: s, publicUrl: o.config.server.publicUrl, isProviderVerified, now: Date.now,
     slots: createSlotSearch(o.db, { maxProviders: s.searchMaxProviders, cacheMs: s.slotCacheMs, isProviderVerified })
