@@ -59,10 +59,13 @@ export default async function web (f: FastifyInstance, opts: WebPluginOptions = 
   // config.access); ours below call reply.sendFile, which brings ETag and ranges.
   await f.register(fastifyStatic, { root: dist, serve: false, cacheControl: false, dotfiles: 'deny', index: false })
 
-  f.get('/', { config: { access: 'public' }, schema: { hide: true } }, (_req, reply) => {
-    reply.header('cache-control', 'no-cache')
-    return reply.sendFile('index.html')
-  })
+  // The page also answers the paths of emailed links (server/routes/auth/context.ts link()); their token is in the #fragment.
+  for (const path of ['/', '/sign-in', '/verify-email', '/accept-invitation', '/reset-password']) {
+    f.get(path, { config: { access: 'public' }, schema: { hide: true } }, (_req, reply) => {
+      reply.header('cache-control', 'no-cache')
+      return reply.sendFile('index.html')
+    })
+  }
 
   f.get('/assets/:file', { config: { access: 'public' }, schema: { hide: true, params: AssetParams } }, (req, reply) => {
     const { file } = req.params as { file: string }

@@ -27,6 +27,12 @@ export interface Api {
   inviteGuest (appointmentId: string, guestKind: 'interpreter' | 'family' | 'other', label: string): Promise<{ inviteToken: string; expiresAt: string }>
   /** Public: trades an invite secret for a visit ticket. */
   guestTicket (inviteToken: string): Promise<Ticket & { appointmentId: string }>
+  /** Any other route, with the same token handling and errors (onboarding pages use it). */
+  request<T> (method: string, path: string, body?: unknown): Promise<T>
+  /** MFA confirmation returns an access token for the now-MFA session; the refresh token stays. */
+  adoptAccessToken (accessToken: string, expiresIn: number): void
+  /** Called with every API error before it is thrown: the shell routes consent/MFA gates from here. */
+  onError: ((err: ApiError) => void) | undefined
   readonly signedIn: boolean
 }
 
@@ -63,12 +69,15 @@ export function createApi (base = ''): Api {
     if (res.status === 401 && tokens && await refresh()) res = await raw(method, path, body)
     if (!res.ok) {
       const err = await res.json().catch(() => ({})) as { message?: string; code?: string }
-      throw new ApiError(res.status, err.code, err.message ?? `Request failed (${res.status})`)
+      const e = new ApiError(res.status, err.code, err.message ?? `Request failed (${res.status})`)
+      api.onError?.(e)
+      throw e
     }
     return (res.status === 204 ? undefined : await res.json()) as T
   }
 
-  return {
+  const api: Api = {
+    onError: undefined,
     get signedIn () { return tokens !== undefined },
     async signIn (email, password) {
       const r = await call<SignInResult>('POST', '/auth/sign-in', { email, password })
@@ -89,6 +98,11 @@ export function createApi (base = ''): Api {
     visitTicket: (appointmentId) => call<Ticket>('POST', `/visits/${encodeURIComponent(appointmentId)}/ticket`, {}),
     inviteGuest: (appointmentId, guestKind, label) =>
       call('POST', `/visits/${encodeURIComponent(appointmentId)}/guests`, { guestKind, label }),
-    guestTicket: (inviteToken) => call('POST', '/guest-invites/ticket', { inviteToken })
+    guestTicket: (inviteToken) => call('POST', '/guest-invites/ticket', { inviteToken }),
+    request: (method, path, body) => call(method, path, body),
+    adoptAccessToken (accessToken, expiresIn) {
+      if (tokens) tokens = { ...tokens, accessToken, expiresIn, mfa: true, mfaEnrolmentRequired: false }
+    }
   }
+  return api
 }

@@ -2,6 +2,8 @@ import { ApiError } from '../api.js'
 import type { Ctx } from '../context.js'
 import { field, h, show } from '../dom.js'
 import { appointmentsPage } from './appointments.js'
+import { mfaEnrolPage } from './mfa-enrol.js'
+import { forgotPasswordPage, registerPage } from './register.js'
 
 export function signInPage (ctx: Ctx): void {
   const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true })
@@ -10,7 +12,10 @@ export function signInPage (ctx: Ctx): void {
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Sign in')
   const form = h('form', { class: 'card narrow', novalidate: true, 'aria-labelledby': 'signin-title' },
     h('h1', { id: 'signin-title' }, 'Sign in to Bedside'),
-    field('Email', email), field('Password', password), error, submit)
+    field('Email', email), field('Password', password), error, submit,
+    h('div', { class: 'actions' },
+      h('button', { type: 'button', class: 'link', onclick: () => ctx.go(registerPage) }, 'New patient? Create an account'),
+      h('button', { type: 'button', class: 'link', onclick: () => ctx.go(forgotPasswordPage) }, 'Forgot your password?')))
 
   form.addEventListener('submit', (ev) => {
     ev.preventDefault()
@@ -20,6 +25,8 @@ export function signInPage (ctx: Ctx): void {
     ctx.api.signIn(email.value.trim(), password.value).then(async (r) => {
       password.value = ''
       if (r.status === 'mfa-required') { mfaStep(ctx, r.challenge); return }
+      // Providers, staff and admins without a second factor may only set one up.
+      if (r.mfaEnrolmentRequired) { ctx.user = await ctx.api.me(); ctx.go(mfaEnrolPage); return }
       await finish(ctx)
     }).catch((err: unknown) => {
       error.textContent = err instanceof ApiError ? err.message : 'Could not reach Bedside. Check your connection.'
