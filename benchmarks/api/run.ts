@@ -2,7 +2,6 @@
 // Fastify hello-world, interleaved in the same run on this machine, plus
 // sign-in latency (argon2id by design, so kept out of the throughput figure).
 // Run: npx tsx benchmarks/api/run.ts   (needs the test PostgreSQL; loopback only)
-import autocannon from 'autocannon'
 import Fastify from 'fastify'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -13,6 +12,7 @@ import pg from 'pg'
 import { loadConfig } from '../../config/load.js'
 import { buildApp } from '../../server/app.js'
 import { createServices } from '../../server/services.js'
+import { loadFromChild } from '../load-child.js'
 import { machine, today } from '../machine.js'
 
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://root@127.0.0.1:5432/test'
@@ -23,7 +23,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
 interface Run { rps: number; p50: number; p99: number; errors: number; non2xx: number }
 
 async function cannon (url: string, headers: Record<string, string> = {}): Promise<Run> {
-  const r = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers })
+  const r = await loadFromChild({ url, connections: CONNECTIONS, duration: DURATION, headers })
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx }
 }
 
@@ -60,7 +60,7 @@ async function main (): Promise<void> {
   }
   signInMs.sort((a, b) => a - b)
   const auth = { authorization: `Bearer ${token}` }
-  const route = '/auth/me'
+  const route = process.env.BENCH_ROUTE ?? '/auth/me'
 
   const helloRuns: Run[] = []
   const appRuns: Run[] = []
@@ -73,7 +73,7 @@ async function main (): Promise<void> {
   const lines = [
     '# API benchmark', '',
     `Measured ${today()} on ${machine()} (shared, noisy: read the ratio).`,
-    `autocannon, ${CONNECTIONS} connections, ${DURATION} s per run, ${ROUNDS} interleaved rounds, loopback.`, '',
+    `autocannon in its own process, ${CONNECTIONS} connections, ${DURATION} s per run, ${ROUNDS} interleaved rounds, loopback.`, '',
     '| target | req/s | p50 ms | p99 ms | errors | non-2xx |', '| --- | --- | --- | --- | --- | --- |',
     `| plain Fastify hello-world (baseline) | ${avg(helloRuns, 'rps').toFixed(0)} | ${avg(helloRuns, 'p50').toFixed(1)} | ${avg(helloRuns, 'p99').toFixed(1)} | ${avg(helloRuns, 'errors')} | ${avg(helloRuns, 'non2xx')} |`,
     `| Bedside GET ${route} (JWT verify, session check in PostgreSQL, sealed email decrypted) | ${avg(appRuns, 'rps').toFixed(0)} | ${avg(appRuns, 'p50').toFixed(1)} | ${avg(appRuns, 'p99').toFixed(1)} | ${avg(appRuns, 'errors')} | ${avg(appRuns, 'non2xx')} |`,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import pg from 'pg'
@@ -24,6 +25,16 @@ export async function createDb (opts: DbOptions): Promise<Db> {
   return createPgliteDb(resolve(opts.dataDir ?? './data', 'pglite'))
 }
 
+/**
+ * Parameterised statements are prepared once per connection (named by their
+ * text's hash), so PostgreSQL plans each hot query once, not per request.
+ */
+const statementName = (text: string): string => 'b' + createHash('sha1').update(text).digest('hex').slice(0, 20)
+
+function toConfig (text: string, params?: unknown[]): pg.QueryConfig {
+  return params && params.length > 0 ? { name: statementName(text), text, values: params } : { text }
+}
+
 function createPgDb (url: string, max: number): Db {
   const pool = new pg.Pool({ connectionString: url, max, application_name: 'bedside' })
   // A dropped idle connection must not crash the process; the pool replaces it.
@@ -31,7 +42,7 @@ function createPgDb (url: string, max: number): Db {
   return {
     kind: 'postgres',
     async query<R>(text: string, params?: unknown[]) {
-      const r = await pool.query(text, params as unknown[])
+      const r = await pool.query(toConfig(text, params))
       return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 }
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -40,7 +51,7 @@ function createPgDb (url: string, max: number): Db {
         await client.query('BEGIN')
         const tx: Queryable = {
           async query<R>(text: string, params?: unknown[]) {
-            const r = await client.query(text, params as unknown[])
+            const r = await client.query(toConfig(text, params))
             return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 }
           }
         }
