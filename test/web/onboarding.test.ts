@@ -7,7 +7,7 @@ import { lastMessage, LIGHT_HASH, PASSPHRASE } from '../server/auth/helpers.js'
 import { createAppointment } from '../signalling/helpers.js'
 import { createTestUser, bearer } from '../helpers/users.js'
 import type { TestApp } from '../helpers/app.js'
-import { cspViolations, exclusiveBrowsers, openBrowser, webApp, type Browser } from './helpers.js'
+import { cspViolations, exclusiveBrowsers, openBrowser, pageUser, webApp, type Browser } from './helpers.js'
 
 const haveChromium = existsSync('/usr/bin/chromium')
 // Markup in a document body must show as text, never become elements.
@@ -171,6 +171,42 @@ t.test('an invited provider sets a password, enrols MFA, saves recovery codes, a
   await page.screenshot({ path: 'test/screenshots/onboarding-provider-appointments.png', fullPage: true })
   const u = await app.db.query<{ on: boolean }>('SELECT mfa_enabled_at IS NOT NULL AS on FROM users WHERE id = $1', [providerId])
   t.equal(u.rows[0]?.on, true, 'MFA is on for the account')
+  await noSecrets(t, page, base)
+  t.same(await cspViolations(page), [], 'no CSP violations')
+  t.same(realProblems(b), [], 'no page errors')
+})
+
+t.test('a forgotten password is reset through the mailed link; a link without its token is explained', { skip: !haveChromium && 'no chromium' }, async (t) => {
+  await exclusiveBrowsers(t)
+  const { app, base } = await webApp(t, LIGHT_HASH)
+  const pu = await pageUser(app, 'patient')
+  const b = await openBrowser(t, { viewport: { width: 390, height: 844 } })
+  const { page } = b
+  await page.goto(base + '/verify-email')
+  await page.getByRole('heading', { name: 'This link is incomplete' }).waitFor()
+  t.equal(page.url(), base + '/', 'the link path is cleared too')
+
+  await page.getByRole('button', { name: 'Go to sign in' }).click()
+  await page.getByRole('button', { name: 'Forgot your password?' }).click()
+  await page.getByLabel('Email', { exact: true }).fill(pu.email)
+  await page.getByRole('button', { name: 'Email me a reset link' }).click()
+  await page.getByRole('heading', { name: 'Check your email' }).waitFor()
+  const msg = await lastMessage(app, pu.email, 'password-reset')
+  t.ok(msg?.link?.startsWith(`${base}/reset-password#token=`), 'reset link with the token in the fragment')
+  await page.goto(msg!.link!)
+  await page.getByRole('heading', { name: 'Choose a new password' }).waitFor()
+  t.equal(page.url(), base + '/', 'token wiped from the address bar')
+  const fresh = 'a brand new passphrase for bedside'
+  await page.getByLabel('New password', { exact: true }).fill(fresh)
+  await page.screenshot({ path: 'test/screenshots/onboarding-reset.png', fullPage: true })
+  await page.getByRole('button', { name: 'Change my password' }).click()
+  await page.getByRole('heading', { name: 'Password changed' }).waitFor()
+  await page.getByRole('button', { name: 'Go to sign in' }).click()
+  await page.getByLabel('Email', { exact: true }).fill(pu.email)
+  await page.getByLabel('Password', { exact: true }).fill(fresh)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByRole('heading', { name: 'My appointments' }).waitFor()
+  t.pass('signed in with the new password')
   await noSecrets(t, page, base)
   t.same(await cspViolations(page), [], 'no CSP violations')
   t.same(realProblems(b), [], 'no page errors')
