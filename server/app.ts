@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import websocket from '@fastify/websocket'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import { randomUUID } from 'node:crypto'
 import type { DestinationStream } from 'pino'
 import { loggerOptions } from '../core/logger.js'
@@ -32,7 +32,7 @@ export async function buildApp (s: Services, opts: AppOptions = {}): Promise<Fas
     trustProxy: server.trustProxy,
     genReqId: () => randomUUID(),
     // One line per request (below), not Fastify's two: half the log volume on the hot path.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     // Routes are case-sensitive and exact; no surprises for the route-table tests.
