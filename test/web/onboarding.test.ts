@@ -13,6 +13,7 @@ const haveChromium = existsSync('/usr/bin/chromium')
 // Markup in a document body must show as text, never become elements.
 const HOSTILE = 'Section 1.\n\nYou agree to <img src=x onerror="window.__pwned=1"> video visits.'
 
+// New versions over the ones the migration seeds, so the test controls their text.
 async function publishDocuments (app: TestApp['app']): Promise<void> {
   const admin = await createTestUser(app, 'admin')
   await app.db.transaction(async (tx) => {

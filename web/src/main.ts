@@ -1,6 +1,6 @@
 import { createApi } from './api.js'
 import type { Cleanup, Ctx } from './context.js'
-import { takeLinkToken } from './onboarding/password.js'
+import { takeLinkToken } from './onboarding/link-token.js'
 import { consentPage } from './pages/consent.js'
 import { emailLinkPage } from './pages/email-link.js'
 import { guestPage, takeInvite } from './pages/guest.js'
