@@ -71,6 +71,7 @@ function serveStream (engine: TurnEngine, conn: net.Socket, idleMs: number): voi
   const remote = { address: conn.remoteAddress ?? '0.0.0.0', port: conn.remotePort ?? 0 }
   let transport: NtTransport
   const writer = {
+    gone: () => conn.destroyed,
     send (buf: Buffer, _p: number, _a: string, cb?: (err: Error | null) => void) {
       if (conn.destroyed || !conn.writable) return
       // A peer that cannot keep up loses datagrams, as it would over UDP, instead of growing our memory.

@@ -139,7 +139,8 @@ export function createTurnMethods (o: MethodOptions): TurnMethods {
       pending.add(tuple)
       bindRelaySocket(o.relayIp ?? msg.transport.dst.address, o.minPort, o.maxPort, even).then((sock) => {
         pending.delete(tuple)
-        if (o.isClosed()) { sock.close(); return }
+        // The server stopped, or a TCP client hung up while its relay port was being bound.
+        if (o.isClosed() || msg.transport.socket.gone?.() === true) { sock.close(); return }
         let entry: AllocationEntry | undefined
         const relay = guardRelaySocket(sock, {
           accept (data, from) {

@@ -13,6 +13,8 @@ export interface NtAddress { family: number, address: string, port: number, toSt
 /** What node-turn calls to write to a client: a dgram socket, or our TCP/TLS framing adapter. */
 export interface NtSendSocket {
   send(buf: Buffer, port: number, address: string, cb?: (err: Error | null) => void): void
+  /** Ours, not node-turn's: true once a TCP/TLS client connection has gone. */
+  gone?(): boolean
 }
 
 export interface NtTransport {
