@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process'
 import { createRequire } from 'node:module'
-import type { Result } from 'autocannon'
+import type autocannon from 'autocannon'
+
+type Result = Awaited<ReturnType<typeof autocannon>>
 
 const cli = createRequire(import.meta.url).resolve('autocannon/autocannon.js')
 

@@ -2,21 +2,13 @@
 // 50 may win) and slot-search throughput against a plain Fastify hello-world,
 // interleaved in the same run on this machine.
 // Run: npx tsx benchmarks/scheduler/run.ts   (needs the test PostgreSQL; loopback only)
-import autocannon from 'autocannon'
-import Fastify from 'fastify'
-import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { loadavg, tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
-import pg from 'pg'
-import { loadConfig } from '../../config/load.js'
-import { buildApp } from '../../server/app.js'
-import { createServices } from '../../server/services.js'
 import { createTestUser, type TestUser } from '../../test/helpers/users.js'
+import { average, benchApi, benchDatabase, cannon as load, helloWorld, type Run } from '../harness.js'
 import { machine, today } from '../machine.js'
 
-const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://root@127.0.0.1:5432/test'
 const DURATION = Number(process.env.BENCH_SECONDS ?? 8)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
@@ -24,12 +16,8 @@ const ATTEMPTS = 1000
 const PROVIDERS = 5
 const SLOTS_PER_PROVIDER = 10
 
-interface Run { rps: number; p50: number; p99: number; errors: number; non2xx: number }
-
-async function cannon (url: string, headers: Record<string, string> = {}): Promise<Run> {
-  const r = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers })
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx }
-}
+const cannon = (url: string, headers: Record<string, string> = {}): Promise<Run> =>
+  load(url, { connections: CONNECTIONS, duration: DURATION, headers })
 
 async function api (base: string, u: TestUser, method: string, path: string, body?: object): Promise<{ status: number; json: any }> {
   const res = await fetch(base + path, {
@@ -40,27 +28,14 @@ async function api (base: string, u: TestUser, method: string, path: string, bod
 }
 
 async function main (): Promise<void> {
-  const dbName = `bedside_bench_${randomBytes(4).toString('hex')}`
-  const admin = new pg.Client({ connectionString: ADMIN_URL })
-  await admin.connect()
-  await admin.query(`CREATE DATABASE ${dbName}`)
-  const url = new URL(ADMIN_URL); url.pathname = `/${dbName}`
-  const dataDir = mkdtempSync(join(tmpdir(), 'bedside-bench-'))
-
-  const hello = Fastify({ logger: false })
-  hello.get('/', async () => ({ hello: 'world' }))
-  const helloUrl = await hello.listen({ host: '127.0.0.1', port: 0 })
-
-  const overrides = { DATABASE_URL: url.toString(), DATA_DIR: dataDir, RATE_LIMIT_MAX: '100000000', LOG_LEVEL: 'info', DATABASE_POOL_SIZE: '20' }
-  const config = loadConfig({ env: {}, overrides })
-  const services = await createServices(config)
-  // Logs are formatted as in production and then dropped.
-  const app = await buildApp(services, { logStream: new Writable({ write (_c, _e, cb) { cb() } }) })
-  const base = await app.listen({ host: '127.0.0.1', port: 0 })
+  const db = await benchDatabase()
+  const hello = await helloWorld()
+  const helloUrl = hello.url
+  const bedside = await benchApi(db.url, { DATABASE_POOL_SIZE: '20' })
+  const { app, base } = bedside
   // The same API with SCHEDULER_PUBLIC_SLOT_SEARCH=true: slot search without the per-request auth checks.
-  const publicServices = await createServices(loadConfig({ env: {}, overrides: { ...overrides, SCHEDULER_PUBLIC_SLOT_SEARCH: 'true' } }))
-  const publicApp = await buildApp(publicServices, { logStream: new Writable({ write (_c, _e, cb) { cb() } }) })
-  const publicBase = await publicApp.listen({ host: '127.0.0.1', port: 0 })
+  const publicApi = await benchApi(db.url, { DATABASE_POOL_SIZE: '20', SCHEDULER_PUBLIC_SLOT_SEARCH: 'true' })
+  const publicBase = publicApi.base
 
   // Five verified providers, each open 09:00-14:00 UTC on one day: 10 half-hour slots each.
   const day = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10)
@@ -108,7 +83,7 @@ async function main (): Promise<void> {
     publicRuns.push(await cannon(publicBase + slotPath))
     healthRuns.push(await cannon(`${base}/healthz`))
   }
-  const avg = (runs: Run[], k: keyof Run) => runs.reduce((s, r) => s + r[k], 0) / runs.length
+  const avg = average
   const row = (name: string, runs: Run[]) =>
     `| ${name} | ${avg(runs, 'rps').toFixed(0)} | ${avg(runs, 'p50').toFixed(1)} | ${avg(runs, 'p99').toFixed(1)} | ${avg(runs, 'errors')} | ${avg(runs, 'non2xx')} |`
   const ratio = avg(slotRuns, 'rps') / avg(helloRuns, 'rps')
@@ -121,7 +96,7 @@ async function main (): Promise<void> {
     `| ${count(201)} | ${count(409)} | ${ATTEMPTS - count(201) - count(409)} | ${stored} | ${(stormMs / 1000).toFixed(2)} s | ${(ATTEMPTS / (stormMs / 1000)).toFixed(0)} | ${(count(201) / (stormMs / 1000)).toFixed(1)} |`, '',
     `Exactly ${PROVIDERS * SLOTS_PER_PROVIDER} must succeed: ${count(201) === PROVIDERS * SLOTS_PER_PROVIDER && stored === count(201) ? 'yes' : 'NO'}.`, '',
     '## Slot search throughput', '',
-    `autocannon, ${CONNECTIONS} connections, ${DURATION} s per run, ${ROUNDS} interleaved rounds, loopback, all in one Node process (server and load generator share the CPU).`, '',
+    `autocannon, ${CONNECTIONS} connections, ${DURATION} s per run, ${ROUNDS} interleaved rounds, loopback, autocannon in its own process.`, '',
     '| target | req/s | p50 ms | p99 ms | errors | non-2xx |', '| --- | --- | --- | --- | --- | --- |',
     row('plain Fastify hello-world (baseline)', helloRuns),
     row('Bedside GET /slots, one provider, 7 days (JWT verify, session and consent checks in PostgreSQL, cached slot computation)', slotRuns),
@@ -144,10 +119,7 @@ async function main (): Promise<void> {
   writeFileSync(join(import.meta.dirname, 'RESULTS.md'), out + '\n')
   console.log(out)
 
-  await app.close(); await services.close(); await publicApp.close(); await publicServices.close(); await hello.close()
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)
-  await admin.end()
-  rmSync(dataDir, { recursive: true, force: true })
+  await bedside.close(); await publicApi.close(); await hello.close(); await db.close()
 }
 
 main().catch((err) => { console.error(err); process.exit(1) })
