@@ -2,6 +2,12 @@ import t from 'tap'
 import { loadConfig } from '../../config/load.js'
 import { createMediaEngine } from '../../media/engine.js'
 
+// Read before any test runs: loading mediasoup exports MEDIASOUP_WORKER_BIN for the process.
+const WORKER_GIVEN = process.env.MEDIASOUP_WORKER_BIN !== undefined
+
+// A mediasoup that cannot load, whatever this machine has installed or exported.
+const NO_MEDIASOUP = { MEDIASOUP_MODULE: '/nonexistent/mediasoup', MEDIASOUP_WORKER_BIN: '/nonexistent/mediasoup-worker' }
+
 function recorder () {
   const lines: { level: string; obj: object; msg: string }[] = []
   return {
@@ -12,7 +18,7 @@ function recorder () {
 }
 
 t.test('MEDIA_ENGINE=auto falls back to werift when mediasoup cannot start, and says so', async (t) => {
-  const config = loadConfig({ env: {}, overrides: { MEDIA_ENGINE: 'auto', MEDIASOUP_WORKER_BIN: '/nonexistent/mediasoup-worker' } })
+  const config = loadConfig({ env: {}, overrides: { MEDIA_ENGINE: 'auto', ...NO_MEDIASOUP } })
   const log = recorder()
   const engine = await createMediaEngine(config.media, log)
   t.teardown(() => engine.close())
@@ -23,7 +29,7 @@ t.test('MEDIA_ENGINE=auto falls back to werift when mediasoup cannot start, and 
 })
 
 t.test('MEDIA_ENGINE=mediasoup without a worker fails loudly instead of falling back', async (t) => {
-  const config = loadConfig({ env: {}, overrides: { MEDIA_ENGINE: 'mediasoup', MEDIASOUP_WORKER_BIN: '/nonexistent/mediasoup-worker' } })
+  const config = loadConfig({ env: {}, overrides: { MEDIA_ENGINE: 'mediasoup', ...NO_MEDIASOUP } })
   await t.rejects(createMediaEngine(config.media, recorder()), { code: 'BDS_ERR_MEDIA_ENGINE_UNAVAILABLE' })
 })
 
@@ -42,4 +48,18 @@ t.test('MEDIA_ENGINE=werift and the media settings are validated', async (t) => 
   try { loadConfig({ env: {}, overrides: { MEDIA_ICE_SERVERS: '[{"urls":"turn:x","credential":"s3cret-value"}' } }) } catch (err) { message = (err as Error).message }
   t.match(message, /MEDIA_ICE_SERVERS/, 'malformed TURN list is refused')
   t.notMatch(message, /s3cret-value/, 'and its secret is not echoed')
+})
+
+t.test('MEDIA_ENGINE=auto picks mediasoup when its worker starts', async (t) => {
+  if (!WORKER_GIVEN) {
+    process.stderr.write('\n*** SKIPPED: auto→mediasoup selection NOT RUN: set MEDIASOUP_WORKER_BIN (and MEDIASOUP_MODULE) to a mediasoup build ***\n\n')
+    t.pass('skipped', { skip: 'no MEDIASOUP_WORKER_BIN' })
+    return
+  }
+  const config = loadConfig({ overrides: { MEDIA_ENGINE: 'auto', MEDIA_WORKERS: '1' } })
+  const log = recorder()
+  const engine = await createMediaEngine(config.media, log)
+  t.teardown(() => engine.close())
+  t.equal(engine.kind, 'mediasoup')
+  t.match(log.lines, [{ level: 'info', msg: /mediasoup/ }, { level: 'info', msg: /media engine: mediasoup \(MEDIA_ENGINE=auto\)/ }])
 })
