@@ -45,20 +45,28 @@ export async function listenUdp (engine: TurnEngine, host: string, port: number)
 
 const MAX_PENDING = 65536 + 24
 const MAX_CHANNEL = 0x4FFF
+const MAGIC_COOKIE = 0x2112A442
 
 /** Splits a TURN byte stream into STUN messages and ChannelData; false means the stream is not TURN. */
 export function createStreamFramer (onFrame: (frame: Buffer) => void): (chunk: Buffer) => boolean {
   let pending: Buffer = Buffer.alloc(0)
+  // ChannelData needs a channel, which needs an Allocate first: a stream that opens with
+  // anything but STUN (an HTTP request, 'GET' = 0x4745...) is not a TURN client.
+  let sawStun = false
   return (chunk) => {
     pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk])
     while (pending.length >= 4) {
       const top = pending[0] >> 6
       let size: number
-      if (top === 0) size = 20 + pending.readUInt16BE(2)
-      // RFC 8656 12: channels are 0x4000-0x4FFF, which also tells TURN from a stray HTTP request ('G' is 0x47).
-      else if (top === 1 && pending.readUInt16BE(0) <= MAX_CHANNEL) size = 4 + ((pending.readUInt16BE(2) + 3) & ~3)
-      else return false
+      if (top === 0) {
+        if (pending.length >= 8 && pending.readUInt32BE(4) !== MAGIC_COOKIE) return false
+        size = 20 + pending.readUInt16BE(2)
+      } else if (top === 1 && sawStun && pending.readUInt16BE(0) <= MAX_CHANNEL) {
+        // RFC 8656 12: channel numbers are 0x4000-0x4FFF.
+        size = 4 + ((pending.readUInt16BE(2) + 3) & ~3)
+      } else return false
       if (pending.length < size) break
+      if (top === 0) sawStun = true
       onFrame(pending.subarray(0, size))
       pending = pending.subarray(size)
     }

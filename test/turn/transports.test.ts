@@ -50,6 +50,9 @@ test('stream framing: split and coalesced messages, garbage closes', async (t) =
   t.same(frames.map((f) => f.length), [a.length, 12, a.length])
   t.equal(frames[1].subarray(4, 9).toString(), 'abcde')
   t.equal(createStreamFramer(() => {})(Buffer.from([0xff, 0, 0, 0])), false, 'not TURN')
+  t.equal(createStreamFramer(() => {})(Buffer.from('GET / HTTP/1.1\r\n')), false, 'HTTP is not TURN')
+  t.equal(createStreamFramer(() => {})(channelData(0x4000, Buffer.from('abcd'))), false, 'ChannelData before any STUN')
+  t.equal(createStreamFramer(() => {})(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01])), false, 'a TLS ClientHello on the TCP port')
 
   const { tcp } = await startTurn(t)
   const s = net.connect(tcp!.port, tcp!.address)
