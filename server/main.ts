@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { ConfigError, loadConfig } from '../config/load.js'
 import { buildApp } from './app.js'
-import { createServices } from './services.js'
+import { createServices, ensureDevTurnSecret } from './services.js'
 
 async function main (): Promise<void> {
   let config
@@ -15,7 +15,9 @@ async function main (): Promise<void> {
     }
     throw err
   }
+  const devNotes = ensureDevTurnSecret(config)
   const services = await createServices(config)
+  services.notes.push(...devNotes)
   const https = config.server.tlsCertFile && config.server.tlsKeyFile
     ? { cert: readFileSync(config.server.tlsCertFile), key: readFileSync(config.server.tlsKeyFile) }
     : undefined

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { Redis } from 'ioredis'
 import type { Config } from '../config/load.js'
@@ -54,4 +56,21 @@ export async function createServices (config: Config, o: ServiceOverrides = {}):
     await db.close()
     throw err
   }
+}
+
+/**
+ * `npm start` on a fresh machine: the bundled TURN needs a shared secret, so
+ * development generates one under DATA_DIR (production must set TURN_SECRET).
+ */
+export function ensureDevTurnSecret (config: Config): string[] {
+  const t = config.turn
+  if (config.server.env === 'production' || t.mode === 'off' || t.secret !== undefined) return []
+  const dir = resolve(config.server.dataDir)
+  const file = join(dir, 'turn-secret')
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 })
+  }
+  t.secret = readFileSync(file, 'utf8').trim()
+  return [`TURN: GENERATED development secret at ${file}; ${t.mode} TURN on ${t.host}:${t.port}`]
 }
