@@ -1,34 +1,21 @@
 import type { Registry } from 'prom-client'
-import { createTurnEngine, type TurnEngine } from './engine.js'
+import { createTurnEngine, type TurnEngine, type TurnEngineOptions } from './engine.js'
 import { listenTcp, listenTls, listenUdp, type Listener } from './listeners.js'
 import { createTurnMetrics } from './metrics.js'
 import { createPeerPolicy } from './peer-policy.js'
 import { createTurnStats, type TurnStats } from './stats.js'
 
-export interface TurnServerOptions {
-  secret: string
-  realm: string
+/** The engine's options, with the peer policy given as address lists and the listeners the server opens. */
+export interface TurnServerOptions extends Omit<TurnEngineOptions, 'peerPolicy' | 'now'> {
   host: string
   /** UDP and TCP port; 0 picks a free one (the same number for both is not guaranteed then). */
   port: number
   tcp: boolean
   tls?: { port: number, cert: string | Buffer, key: string | Buffer }
-  relayIp?: string
-  externalIp?: string
-  minPort: number
-  maxPort: number
-  defaultLifetime: number
-  maxLifetime: number
-  userQuota: number
-  totalQuota: number
   allowedPeers: string[]
   deniedPeers: string[]
-  permissionLifetime?: number
-  channelLifetime?: number
-  sweepIntervalMs?: number
   /** Idle TCP/TLS connections are closed after this long (ms). */
   streamIdleMs?: number
-  onError?: (err: unknown) => void
 }
 
 export interface TurnServerStats extends TurnStats {
