@@ -1,4 +1,5 @@
 import { Value } from '@sinclair/typebox/value'
+import { countRooms } from '../room-counts.js'
 import type { types as msc } from 'mediasoup-client'
 import type { EngineLogger, MediaEngine, MediaEngineConfig, MediaEvent, ParticipantRef, ParticipantStats } from '../engine.js'
 import { MediaBadRequest, MediaObjectNotFound, MediaParticipantNotFound, MediaRoomNotFound } from '../errors.js'
@@ -234,17 +235,11 @@ export async function createMediasoupEngine (config: MediaEngineConfig, log: Eng
     },
     onEvent (listener) { listeners.add(listener); return () => { listeners.delete(listener) } },
     async dump () {
-      let participants = 0; let transports = 0; let producers = 0; let consumers = 0
-      for (const room of rooms.values()) {
-        for (const part of room.participants.values()) {
-          participants++; transports += part.transports.size; producers += part.producers.size; consumers += part.consumers.size
-        }
-      }
       // Ask the workers themselves, so a transport we forgot to close still shows.
       let routers = 0; let nativeTransports = 0
       for (const w of pool.workers) routers += (await w.dump()).routerIds.length
       for (const room of rooms.values()) nativeTransports += (await room.router.dump()).transportIds.length
-      return { rooms: rooms.size, participants, transports, producers, consumers, native: { routers, transports: nativeTransports } }
+      return { ...countRooms(rooms), native: { routers, transports: nativeTransports } }
     },
     async close () {
       if (closed) return

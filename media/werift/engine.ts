@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { countRooms } from '../room-counts.js'
 import { Value } from '@sinclair/typebox/value'
 import type { EngineLogger, MediaEngine, MediaEngineConfig, MediaEvent, ParticipantStats } from '../engine.js'
 import { MediaBadRequest } from '../errors.js'
@@ -187,13 +188,7 @@ export function createWeriftEngine (config: MediaEngineConfig, _log?: EngineLogg
     },
     onEvent (listener) { listeners.add(listener); return () => { listeners.delete(listener) } },
     async dump () {
-      let participants = 0; let transports = 0; let producers = 0; let consumers = 0
-      for (const room of rooms.values()) {
-        for (const part of room.participants.values()) {
-          participants++; transports += part.transports.size; producers += part.producers.size; consumers += part.consumers.size
-        }
-      }
-      return { rooms: rooms.size, participants, transports, producers, consumers, native: { peers: livePeers.size } }
+      return { ...countRooms(rooms), native: { peers: livePeers.size } }
     },
     async close () {
       if (closed) return
