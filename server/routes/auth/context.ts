@@ -4,6 +4,7 @@ import { createPasswordHasher, weakHashProblem, type PasswordHasher } from '../.
 import { createSessions, type Sessions } from '../../auth/sessions.js'
 import { createThrottle, type Throttle } from '../../auth/throttle.js'
 import type { Notifier } from '../../notify/notifier.js'
+import { withDevConsole } from '../../notify/dev-console-notifier.js'
 import { createOutboxNotifier } from '../../notify/outbox-notifier.js'
 
 /** What the auth routes share, built once per app from its config and services. */
@@ -34,7 +35,9 @@ export async function createAuthContext (f: FastifyInstance, opts: AuthRoutesOpt
     sessions: createSessions(f.db, f.tokens, {
       idleSeconds: a.sessionIdleTimeout, maxLifetimeSeconds: a.sessionMaxLifetime, accessTtlSeconds: a.accessTokenTtl
     }),
-    notifier: opts.notifier ?? createOutboxNotifier(f.db, f.phi),
+    notifier: opts.notifier ?? (f.config.server.env === 'development' && !f.config.scheduler.smtpUrl
+      ? withDevConsole(createOutboxNotifier(f.db, f.phi), (line) => process.stdout.write(line + '\n'))
+      : createOutboxNotifier(f.db, f.phi)),
     link: (page, token) => `${base}/${page}${token ? `#token=${token}` : ''}`
   }
 }
