@@ -20,6 +20,8 @@ export interface Participant {
   sink: SignalSink | null
   waitingSince: Date
   admittedAt: Date | null
+  /** Chat sequence number at admission: a guest sees only the conversation after it. */
+  chatFrom?: number
   deviceCheck: DeviceCheck | null
   sentBack: boolean
   /** addParticipant done in the engine (after setCapabilities). */

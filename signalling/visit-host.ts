@@ -21,6 +21,7 @@ export interface HostCore {
   send (p: Participant, m: ServerMessage): void
   toAdmitted (m: ServerMessage, except?: Participant): void
   pushQueue (): void
+  chat: { mark (): number }
   closeMedia (p: Participant): Promise<void>
   remove (p: Participant, reason: LeaveReason, actor?: Participant): Promise<void>
   closeAll (m: ServerMessage | null, code: number, reason: string, keepOpen?: Participant): Promise<void>
@@ -38,6 +39,7 @@ export function hostActions (v: HostCore) {
         p.state = 'admitted'
         p.sentBack = false
         p.admittedAt = new Date()
+        p.chatFrom = v.chat.mark()
         await v.audit({ action: 'visit.admit', outcome: 'success', ...actorOf(host), details: { participantId: p.id, role: p.role } })
         if (p.role === 'patient') await markInProgress(v.db, v.id)
         if (p.sink) v.send(p, { event: 'admitted', data: { visit: await v.snapshot(p) } })

@@ -35,7 +35,9 @@ const DEVICE_CHECK_TURN_TTL = 600
 export function createVisit (id: string, appointmentId: string, deps: VisitDeps) {
   const participants = new Map<string, Participant>()
   const byIdentity = new Map<string, Participant>()
-  const chat: Array<ChatMessage & { at: number }> = []
+  // Sequence numbers, not clock times: a message and an admission can share a millisecond.
+  const chat: Array<ChatMessage & { seq: number }> = []
+  let chatSeq = 0
   let chain: Promise<unknown> = Promise.resolve()
   let ended = false
   let disposed = false
@@ -64,7 +66,7 @@ export function createVisit (id: string, appointmentId: string, deps: VisitDeps)
   const snapshot = async (p: Participant): Promise<VisitSnapshot> => {
     const engine = await deps.engine()
     const capabilities = await engine.createRoom(id)
-    const since = p.role === 'guest' ? (p.admittedAt?.getTime() ?? Date.now()) : 0
+    const after = p.role === 'guest' ? (p.chatFrom ?? chatSeq) : 0
     return {
       visitId: id,
       appointmentId,
@@ -74,7 +76,7 @@ export function createVisit (id: string, appointmentId: string, deps: VisitDeps)
       producers: engine.listProducers(id),
       iceServers: deps.iceServers(p.id, deps.settings.turnTtl),
       // A guest joins the conversation from its admission on, not its history.
-      chat: chat.filter((m) => m.at >= since).map(({ at: _at, ...m }) => m),
+      chat: chat.filter((m) => m.seq > after).map(({ seq: _seq, ...m }) => m),
       activeSpeaker,
       ...(isHost(p) ? { queue: waiting().map(queueEntryOf) } : {})
     }
@@ -132,8 +134,15 @@ export function createVisit (id: string, appointmentId: string, deps: VisitDeps)
     return next
   }
 
+  const chatLog = {
+    remember (m: ChatMessage) { chat.push({ ...m, seq: ++chatSeq }); if (chat.length > CHAT_MEMORY) chat.shift() },
+    /** The last message's sequence number; a guest admitted now sees only later ones. */
+    mark (): number { return chatSeq }
+  }
+
   const core: HostCore = {
     db: deps.db, id, appointmentId, run, target, size: () => participants.size, audit, snapshot, send, toAdmitted, pushQueue, closeMedia,
+    chat: chatLog,
     remove: (p, reason, actor) => remove(p, reason, actor),
     closeAll: (m, code, reason, keepOpen) => closeAll(m, code, reason, keepOpen),
     markEnded: () => { if (ended) return false; ended = true; return true }
@@ -153,9 +162,7 @@ export function createVisit (id: string, appointmentId: string, deps: VisitDeps)
     pushQueue,
     closeMedia,
     audit,
-    chat: {
-      remember (m: ChatMessage) { chat.push({ ...m, at: Date.now() }); if (chat.length > CHAT_MEMORY) chat.shift() }
-    },
+    chat: chatLog,
     setActiveSpeaker (pid: string) { activeSpeaker = pid },
 
     run,
