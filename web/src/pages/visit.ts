@@ -61,22 +61,20 @@ export function visitPage (ctx: Ctx, o: VisitPageOptions): Cleanup {
   if (!local.getVideoTracks().length) cam.disabled = true
   if (!navigator.mediaDevices?.getDisplayMedia) screen.hidden = true
 
-  mic.addEventListener('click', () => {
-    const on = !call.micOn
-    void call.setMic(on)
-    mic.textContent = on ? 'Mute' : 'Unmute'
-    mic.setAttribute('aria-pressed', String(!on))
-    tiles.selfState(call.micOn, call.cameraOn)
-    announce(on ? 'Microphone on' : 'Microphone muted')
-  })
-  cam.addEventListener('click', () => {
-    const on = !call.cameraOn
-    void call.setCamera(on)
-    cam.textContent = on ? 'Camera off' : 'Camera on'
-    cam.setAttribute('aria-pressed', String(!on))
-    tiles.selfState(call.micOn, call.cameraOn)
-    announce(on ? 'Camera on' : 'Camera off')
-  })
+  // One behaviour for both toggles: the label names the next action, aria-pressed says "off".
+  const bindToggle = (button: HTMLButtonElement, isOn: () => boolean, set: (on: boolean) => Promise<void>,
+    label: { on: string; off: string }, spoken: { on: string; off: string }): void => {
+    button.addEventListener('click', () => {
+      const on = !isOn()
+      void set(on)
+      button.textContent = on ? label.on : label.off
+      button.setAttribute('aria-pressed', String(!on))
+      tiles.selfState(call.micOn, call.cameraOn)
+      announce(on ? spoken.on : spoken.off)
+    })
+  }
+  bindToggle(mic, () => call.micOn, (on) => call.setMic(on), { on: 'Mute', off: 'Unmute' }, { on: 'Microphone on', off: 'Microphone muted' })
+  bindToggle(cam, () => call.cameraOn, (on) => call.setCamera(on), { on: 'Camera off', off: 'Camera on' }, { on: 'Camera on', off: 'Camera off' })
   const screenLabel = (): void => {
     screen.textContent = call.sharing ? 'Stop sharing' : 'Share screen'
     screen.setAttribute('aria-pressed', String(call.sharing))

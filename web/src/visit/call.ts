@@ -49,6 +49,14 @@ export function createCall (o: CallOptions): Call {
   let me = ''
   let snap: VisitSnapshot | undefined
   const producers = new Map<MediaSource, LocalProducer>()
+
+  /** Mute or unmute a local source: the track (local preview) and its producer (what others receive). */
+  const setLocalSource = async (source: 'mic' | 'camera', on: boolean): Promise<void> => {
+    const track = source === 'mic' ? o.local.getAudioTracks()[0] : o.local.getVideoTracks()[0]
+    if (track) track.enabled = on
+    const p = producers.get(source)
+    if (p) await (on ? p.resume() : p.pause())
+  }
   const consumers = new Map<string, RemoteConsumer>()
   let micOn = true
   let cameraOn = true
@@ -144,17 +152,11 @@ export function createCall (o: CallOptions): Call {
     },
     async setMic (on) {
       micOn = on
-      const t = o.local.getAudioTracks()[0]
-      if (t) t.enabled = on
-      const p = producers.get('mic')
-      if (p) await (on ? p.resume() : p.pause())
+      await setLocalSource('mic', on)
     },
     async setCamera (on) {
       cameraOn = on
-      const t = o.local.getVideoTracks()[0]
-      if (t) t.enabled = on
-      const p = producers.get('camera')
-      if (p) await (on ? p.resume() : p.pause())
+      await setLocalSource('camera', on)
     },
     async startScreen (track) {
       screenTrack = track
