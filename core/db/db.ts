@@ -29,7 +29,16 @@ export async function createDb (opts: DbOptions): Promise<Db> {
  * Parameterised statements are prepared once per connection (named by their
  * text's hash), so PostgreSQL plans each hot query once, not per request.
  */
-const statementName = (text: string): string => 'b' + createHash('sha1').update(text).digest('hex').slice(0, 20)
+const names = new Map<string, string>()
+function statementName (text: string): string {
+  let name = names.get(text)
+  if (name === undefined) {
+    name = 'b' + createHash('sha1').update(text).digest('hex').slice(0, 20)
+    // Bounded: generated SQL (rotation over every table) must not grow it forever.
+    if (names.size < 5000) names.set(text, name)
+  }
+  return name
+}
 
 function toConfig (text: string, params?: unknown[]): pg.QueryConfig {
   return params && params.length > 0 ? { name: statementName(text), text, values: params } : { text }

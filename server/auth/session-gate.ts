@@ -8,6 +8,14 @@ export interface SessionCheck {
   pendingConsent: string | null
 }
 
+// Built once: the text is also the prepared statement's identity.
+const SESSION_CHECK_SQL = `SELECT s.last_used_at < now() - interval '60 seconds' AS stale,
+                (${PENDING_CONSENT_SQL.replaceAll('$1', '$4')}) AS pending_consent
+           FROM sessions s JOIN users u ON u.id = s.user_id
+          WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > now()
+            AND s.last_used_at > now() - make_interval(secs => $3)
+            AND u.disabled_at IS NULL AND u.role = $4`
+
 export interface SessionGate { check (user: AuthUser): Promise<SessionCheck> }
 
 /**
@@ -19,13 +27,7 @@ export interface SessionGate { check (user: AuthUser): Promise<SessionCheck> }
 export function createSessionGate (db: Queryable, idleSeconds: number): SessionGate {
   return {
     async check (user) {
-      const { rows } = await db.query<{ stale: boolean; pending_consent: string | null }>(
-        `SELECT s.last_used_at < now() - interval '60 seconds' AS stale,
-                (${PENDING_CONSENT_SQL.replaceAll('$1', '$4')}) AS pending_consent
-           FROM sessions s JOIN users u ON u.id = s.user_id
-          WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > now()
-            AND s.last_used_at > now() - make_interval(secs => $3)
-            AND u.disabled_at IS NULL AND u.role = $4`,
+      const { rows } = await db.query<{ stale: boolean; pending_consent: string | null }>(SESSION_CHECK_SQL,
         [user.sessionId, user.id, idleSeconds, user.role])
       if (rows.length === 0) return { live: false, pendingConsent: null }
       if (rows[0].stale) await db.query('UPDATE sessions SET last_used_at = now() WHERE id = $1', [user.sessionId])
