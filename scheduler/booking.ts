@@ -105,7 +105,6 @@ export async function book (d: SchedulerDeps, c: ActionContext, i: BookInput): P
       }
       return row
     }))
-    d.slots.invalidate()
     return { appointment, replayed: false }
   } catch (err) {
     // A concurrent retry with the same key won the insert: answer as it did.
@@ -150,7 +149,6 @@ export async function cancel (d: SchedulerDeps, c: ActionContext, id: string, re
     }))
     return updated
   })
-  d.slots.invalidate()
   return row
 }
 
@@ -184,7 +182,6 @@ export async function reschedule (d: SchedulerDeps, c: ActionContext, id: string
       }))
       return moved
     }))
-    d.slots.invalidate()
     return row
   } catch (err) {
     return conflictFrom(err)

@@ -38,7 +38,7 @@ export default async function scheduler (f: FastifyInstance, o: SchedulerOptions
   const isProviderVerified = o.isProviderVerified
   const deps: SchedulerDeps = {
     db: o.db, phi: o.phi, settings: s, publicUrl: o.config.server.publicUrl, isProviderVerified, now: Date.now,
-    slots: createSlotSearch(o.db, { maxProviders: s.searchMaxProviders, cacheMs: s.slotCacheMs, isProviderVerified })
+    slots: createSlotSearch(o.db, { maxProviders: s.searchMaxProviders, cacheMs: s.slotCacheMs, changes: o.db.changes, isProviderVerified })
   }
   await f.register(calendarRoutes, deps)
   await f.register(slotRoutes, deps)

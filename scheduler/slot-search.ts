@@ -1,3 +1,4 @@
+import type { ChangeFeed } from '../core/db/change-feed.js'
 import type { Queryable } from '../core/db/db.js'
 import { calendarStore, type Calendar, type VisitType } from './calendar-store.js'
 import type { ProviderVerifiedCheck } from './provider-verification.js'
@@ -16,6 +17,8 @@ export interface SlotPage { slots: Slot[]; nextCursor: string | null }
 export interface SlotSearchOptions {
   maxProviders: number
   cacheMs: number
+  /** Word of every calendar change from every process (migration 0500): the cache is dropped on each. */
+  changes: ChangeFeed
   isProviderVerified: ProviderVerifiedCheck
   now?: () => number
 }
@@ -38,13 +41,20 @@ interface Computed { at: number; all: Array<{ start: number; end: number; cal: C
 
 /**
  * Slot search, the most-called route. All slots of a query are computed once
- * and kept for cacheMs, so paging and repeated searches cost no queries;
- * `invalidate()` (on every write of this process) clears the cache at once.
+ * and kept for cacheMs, so paging and repeated searches cost no queries. Any
+ * change to a calendar, booking or provider's standing, made by any process,
+ * clears the cache before the change's own response is sent; while that word
+ * cannot be relied on, nothing is served from the cache.
  */
 export function createSlotSearch (db: Queryable, o: SlotSearchOptions) {
   const cache = new Map<string, Computed>()
   const now = o.now ?? Date.now
   const MAX_ENTRIES = 500
+  // Bumped by every change: a computation that overlapped one is not kept.
+  let epoch = 0
+  o.changes.onChange((topic) => {
+    if (topic === 'calendar' || topic === '*') { epoch++; cache.clear() }
+  })
 
   async function compute (q: SlotQuery): Promise<Computed> {
     const store = calendarStore(db)
@@ -81,10 +91,12 @@ export function createSlotSearch (db: Queryable, o: SlotSearchOptions) {
   return {
     async search (q: SlotQuery): Promise<SlotPage> {
       const key = JSON.stringify([q.providerId, q.specialty?.toLowerCase(), q.visitType, q.visitTypeId, q.from, q.to])
-      let hit = cache.get(key)
-      if (!hit || now() - hit.at >= o.cacheMs) {
+      const cached = o.changes.live ? cache.get(key) : undefined
+      let hit = cached !== undefined && now() - cached.at < o.cacheMs ? cached : undefined
+      if (hit === undefined) {
+        const started = epoch
         hit = await compute(q)
-        if (o.cacheMs > 0) {
+        if (o.cacheMs > 0 && started === epoch && o.changes.live) {
           if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string)
           cache.set(key, hit)
         }
@@ -101,8 +113,7 @@ export function createSlotSearch (db: Queryable, o: SlotSearchOptions) {
         })),
         nextCursor: more && last ? encodeCursor([last.start, last.cal.providerId, last.vt.id]) : null
       }
-    },
-    invalidate () { cache.clear() }
+    }
   }
 }
 

@@ -9,6 +9,8 @@ export const auth = {
   accessTokenTtl: setting('ACCESS_TOKEN_TTL', Type.Integer({ minimum: 30, maximum: 600 }), 600, 'Access token lifetime in seconds (at most 10 minutes).'),
   sessionIdleTimeout: setting('SESSION_IDLE_TIMEOUT', Type.Integer({ minimum: 60, maximum: 86400 }), 900,
     'A session unused this many seconds ends (refresh refused).'),
+  sessionCheckCacheMs: setting('SESSION_CHECK_CACHE_MS', Type.Integer({ minimum: 0, maximum: 60_000 }), 10_000,
+    'Milliseconds an API process may reuse a live session check. Revocation, role, account and consent changes still take effect at once (PostgreSQL announces them to every process); 0 asks the database on every request.'),
   sessionMaxLifetime: setting('SESSION_MAX_LIFETIME', Type.Integer({ minimum: 300, maximum: 30 * 86400 }), 12 * 3600,
     'Absolute session lifetime in seconds, however active.'),
   lockoutThreshold: setting('LOCKOUT_THRESHOLD', Type.Integer({ minimum: 3, maximum: 100 }), 10,

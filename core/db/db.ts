@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import pg from 'pg'
+import { CHANGES_CHANNEL, createChangeFeed, type ChangeFeed, type ChangeFeedSource } from './change-feed.js'
 
 export interface QueryResult<R> { rows: R[]; rowCount: number }
 
@@ -16,6 +17,8 @@ export interface Db extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
   ping(): Promise<void>
   close(): Promise<void>
+  /** Word of committed changes that per-process caches depend on (migration 0500). */
+  readonly changes: ChangeFeed
 }
 
 export interface DbOptions { databaseUrl?: string; poolSize?: number; dataDir?: string }
@@ -44,12 +47,26 @@ function toConfig (text: string, params?: unknown[]): pg.QueryConfig {
   return params && params.length > 0 ? { name: statementName(text), text, values: params } : { text }
 }
 
-function createPgDb (url: string, max: number): Db {
-  const pool = new pg.Pool({ connectionString: url, max, application_name: 'bedside' })
+async function createPgDb (url: string, max: number): Promise<Db> {
+  const changes = createChangeFeed()
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    application_name: 'bedside',
+    // Pooled connections listen too: PostgreSQL hands a session its own
+    // notifications before the statement that caused them returns, so a change
+    // made here is heard before its response is sent, not merely soon after.
+    onConnect: async (client: pg.ClientBase) => {
+      client.on('notification', (n) => { if (n.payload) changes.deliver(n.payload) })
+      await client.query(`LISTEN ${CHANGES_CHANNEL}`)
+    }
+  })
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => {})
+  const listener = await keepListening(url, changes)
   return {
     kind: 'postgres',
+    changes,
     async query<R>(text: string, params?: unknown[]) {
       const r = await pool.query(toConfig(text, params))
       return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 }
@@ -75,7 +92,56 @@ function createPgDb (url: string, max: number): Db {
       }
     },
     async ping () { await pool.query('SELECT 1') },
-    async close () { await pool.end() }
+    async close () { await listener.stop(); await pool.end() }
+  }
+}
+
+/**
+ * One connection that only listens, so changes from other processes are heard
+ * even when the pool is idle. While it is down the feed is not live (caches
+ * stop serving) and it reconnects with backoff.
+ */
+async function keepListening (url: string, changes: ChangeFeedSource): Promise<{ stop (): Promise<void> }> {
+  let current: pg.Client | null = null
+  let stopped = false
+  let retry: NodeJS.Timeout | undefined
+  let delay = 250
+  const lost = (c: pg.Client) => {
+    if (current !== c) return
+    current = null
+    changes.setLive(false)
+    c.end().catch(() => {})
+    if (!stopped) {
+      retry = setTimeout(() => { void connect() }, delay)
+      delay = Math.min(delay * 2, 10_000)
+    }
+  }
+  const connect = async () => {
+    const c = new pg.Client({ connectionString: url, application_name: 'bedside-changes', keepAlive: true })
+    current = c
+    c.on('notification', (n) => { if (n.payload) changes.deliver(n.payload) })
+    c.on('error', () => lost(c))
+    c.on('end', () => lost(c))
+    try {
+      await c.connect()
+      await c.query(`LISTEN ${CHANGES_CHANNEL}`)
+      if (current !== c) return
+      delay = 250
+      changes.setLive(true)
+    } catch {
+      lost(c)
+    }
+  }
+  await connect()
+  return {
+    async stop () {
+      stopped = true
+      clearTimeout(retry)
+      changes.setLive(false)
+      const c = current
+      current = null
+      await c?.end().catch(() => {})
+    }
   }
 }
 
@@ -85,6 +151,10 @@ async function createPgliteDb (dir: string): Promise<Db> {
   const { btree_gist: btreeGist } = await import('@electric-sql/pglite/contrib/btree_gist')
   const { pgcrypto } = await import('@electric-sql/pglite/contrib/pgcrypto')
   const lite = await PGlite.create(dir, { extensions: { btree_gist: btreeGist, pgcrypto } })
+  // One process, one connection: every change is heard, before its statement returns.
+  const changes = createChangeFeed()
+  await lite.listen(CHANGES_CHANNEL, (payload) => changes.deliver(payload))
+  changes.setLive(true)
   const wrap = (q: Pick<typeof lite, 'query' | 'exec'>): Queryable => ({
     async query<R>(text: string, params?: unknown[]) {
       // PGlite's query() takes one statement; exec() runs a script (migrations).
@@ -99,12 +169,13 @@ async function createPgliteDb (dir: string): Promise<Db> {
   })
   return {
     kind: 'pglite',
+    changes,
     ...wrap(lite),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
       return lite.transaction(async (tx) => fn(wrap(tx)))
     },
     async ping () { await lite.query('SELECT 1') },
-    async close () { await lite.close() }
+    async close () { changes.setLive(false); await lite.close() }
   }
 }
 

@@ -24,19 +24,17 @@ const visitTypeOut = ({ providerId: _p, ...v }: VisitType) => v
 export default async function calendarRoutes (fastify: FastifyInstance, d: SchedulerDeps) {
   const f = fastify.withTypeProvider<TypeBoxTypeProvider>()
 
-  /** Every write: authorise, run in one transaction with its audit entry, then drop cached slots. */
+  /** Every write: authorise, then run in one transaction with its audit entry (the database announces the change to slot caches). */
   async function write<T> (c: ActionContext, providerId: string, action: string, fn: (store: ReturnType<typeof calendarStore>) => Promise<T>,
     needCalendar = true): Promise<T> {
     assertManages(c, providerId)
-    const out = await d.db.transaction(async (tx) => {
+    return d.db.transaction(async (tx) => {
       const store = calendarStore(tx)
       if (needCalendar && !(await store.calendar(providerId))) throw new NotFound('Calendar')
       const r = await fn(store)
       await appendAudit(tx, auditFrom(c, { action, outcome: 'success', targetType: 'provider-calendar', targetId: providerId }))
       return r
     })
-    d.slots.invalidate()
-    return out
   }
 
   f.get('/providers/:providerId/calendar', {

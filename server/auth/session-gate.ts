@@ -1,4 +1,5 @@
 import type { AuthUser } from '../../core/access.js'
+import type { ChangeFeed } from '../../core/db/change-feed.js'
 import type { Queryable } from '../../core/db/db.js'
 import { PENDING_CONSENT_SQL } from './consent.js'
 
@@ -10,6 +11,7 @@ export interface SessionCheck {
 
 // Built once: the text is also the prepared statement's identity.
 const SESSION_CHECK_SQL = `SELECT s.last_used_at < now() - interval '60 seconds' AS stale,
+                (extract(epoch FROM s.expires_at) * 1000)::float8 AS expires_ms,
                 (${PENDING_CONSENT_SQL.replaceAll('$1', '$4')}) AS pending_consent
            FROM sessions s JOIN users u ON u.id = s.user_id
           WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > now()
@@ -18,20 +20,68 @@ const SESSION_CHECK_SQL = `SELECT s.last_used_at < now() - interval '60 seconds'
 
 export interface SessionGate { check (user: AuthUser): Promise<SessionCheck> }
 
+export interface SessionGateOptions {
+  idleSeconds: number
+  /** How long a live check may be reused in this process; 0 asks the database every time. */
+  cacheMs: number
+  /** Word of revocations, role and account changes and consent, from every process (migration 0500). */
+  changes: ChangeFeed
+  now?: () => number
+}
+
+interface Cached { userId: string; role: string; check: SessionCheck; until: number }
+
 /**
  * Checked on every authenticated request, so logout, "sign out that device",
  * lockout, role changes and idle timeout take effect within one request, not at
  * token expiry. Session and consent are one round trip; last_used_at is
  * written at most once a minute per session to keep reads cheap.
+ *
+ * A live result is reused for up to cacheMs. That keeps the guarantee because
+ * the database announces every change the answer depends on (whoever makes
+ * it) and this process drops the user's entries when it hears one; a change
+ * made by this process is heard before its own response is sent. While the
+ * change feed is down nothing is reused. What the cache can delay is only what
+ * no one announces: an idle timeout passing, by at most cacheMs.
  */
-export function createSessionGate (db: Queryable, idleSeconds: number): SessionGate {
+export function createSessionGate (db: Queryable, o: SessionGateOptions): SessionGate {
+  const now = o.now ?? Date.now
+  const cache = new Map<string, Cached>()
+  const MAX_ENTRIES = 50_000
+  // Bumped by every change: a check that was in flight when one arrived is not cached.
+  let epoch = 0
+
+  o.changes.onChange((topic, id) => {
+    if (topic !== 'auth' && topic !== '*') return
+    epoch++
+    if (id === '*') { cache.clear(); return }
+    for (const [sid, c] of cache) if (c.userId === id) cache.delete(sid)
+  })
+
+  async function query (user: AuthUser): Promise<{ check: SessionCheck; expiresMs: number }> {
+    const { rows } = await db.query<{ stale: boolean; expires_ms: number; pending_consent: string | null }>(SESSION_CHECK_SQL,
+      [user.sessionId, user.id, o.idleSeconds, user.role])
+    if (rows.length === 0) return { check: { live: false, pendingConsent: null }, expiresMs: 0 }
+    if (rows[0].stale) await db.query('UPDATE sessions SET last_used_at = now() WHERE id = $1', [user.sessionId])
+    return { check: { live: true, pendingConsent: rows[0].pending_consent }, expiresMs: rows[0].expires_ms }
+  }
+
   return {
     async check (user) {
-      const { rows } = await db.query<{ stale: boolean; pending_consent: string | null }>(SESSION_CHECK_SQL,
-        [user.sessionId, user.id, idleSeconds, user.role])
-      if (rows.length === 0) return { live: false, pendingConsent: null }
-      if (rows[0].stale) await db.query('UPDATE sessions SET last_used_at = now() WHERE id = $1', [user.sessionId])
-      return { live: true, pendingConsent: rows[0].pending_consent }
+      if (o.cacheMs <= 0 || !o.changes.live) return (await query(user)).check
+      const t = now()
+      const hit = cache.get(user.sessionId)
+      if (hit !== undefined && hit.until > t && hit.userId === user.id && hit.role === user.role) return hit.check
+      const started = epoch
+      const { check, expiresMs } = await query(user)
+      // Only live answers are kept: a refusal is always the database's word of this moment.
+      if (check.live && started === epoch && o.changes.live) {
+        if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string)
+        cache.set(user.sessionId, { userId: user.id, role: user.role, check, until: Math.min(t + o.cacheMs, expiresMs) })
+      } else if (!check.live) {
+        cache.delete(user.sessionId)
+      }
+      return check
     }
   }
 }

@@ -1,13 +1,13 @@
 import cors from '@fastify/cors'
-import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { helmetHeaders } from './security-headers.js'
 
 /** Security headers, closed CORS and per-IP rate limits (in Redis when there is one, so all API processes share counts). */
 export default fp(async function security (f: FastifyInstance) {
   const { server } = f.config
-  await f.register(helmet, {
+  const headers = helmetHeaders({
     hsts: { maxAge: 31_536_000, includeSubDomains: true },
     contentSecurityPolicy: {
       directives: {
@@ -24,6 +24,8 @@ export default fp(async function security (f: FastifyInstance) {
     referrerPolicy: { policy: 'no-referrer' },
     crossOriginEmbedderPolicy: false
   })
+  // On every response, errors and 404s included.
+  f.addHook('onRequest', (_req, reply, done) => { reply.headers(headers); done() })
   await f.register(cors, { origin: server.corsOrigins.length > 0 ? server.corsOrigins : false, credentials: false })
   await f.register(rateLimit, {
     max: server.rateLimitMax,

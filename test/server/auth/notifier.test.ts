@@ -16,7 +16,7 @@ t.test('the notifier is pluggable: another one receives the notices instead of t
   const f = Fastify({ logger: false })
   await f.register(services, s)
   await f.register(errors)
-  await f.register(access, { tokens: s.tokens, sessions: createSessionGate(s.db, s.config.auth.sessionIdleTimeout) })
+  await f.register(access, { tokens: s.tokens, sessions: createSessionGate(s.db, { idleSeconds: s.config.auth.sessionIdleTimeout, cacheMs: 0, changes: s.db.changes }) })
   await f.register(audit)
   await f.register(authRoutes, { notifier: custom })
   await f.ready()
