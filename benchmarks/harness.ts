@@ -15,11 +15,27 @@ import { loadFromChild } from './load-child.js'
 
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://root@127.0.0.1:5432/test'
 
-export interface Run { rps: number; p50: number; p99: number; errors: number; non2xx: number }
+export interface Run {
+  rps: number; p50: number; p99: number; errors: number; non2xx: number
+  /** CPU this process (the servers under test) spent per request, user + system, in µs. */
+  cpuUs: number
+}
 
+/**
+ * Loads one URL from a child process. The servers live in this process and
+ * only one is loaded at a time, so this process's CPU time per request is the
+ * target's: steadier on a shared machine than req/s, which also measures the
+ * load generator competing for the same cores.
+ */
 export async function cannon (url: string, o: { connections: number; duration: number; headers?: Record<string, string> }): Promise<Run> {
+  const before = process.cpuUsage()
   const r = await loadFromChild({ url, ...o })
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx }
+  const cpu = process.cpuUsage(before)
+  const total = (r.requests as { total?: number }).total ?? r.requests.average * o.duration
+  return {
+    rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx,
+    cpuUs: total > 0 ? (cpu.user + cpu.system) / total : 0
+  }
 }
 
 export const average = (runs: Run[], k: keyof Run): number => runs.reduce((s, r) => s + r[k], 0) / runs.length

@@ -37,7 +37,12 @@ export function decodeCursor (c: string): Key | null {
   return null
 }
 
-interface Computed { at: number; all: Array<{ start: number; end: number; cal: Calendar; vt: VisitType }> }
+interface Computed {
+  at: number
+  all: Array<{ start: number; end: number; cal: Calendar; vt: VisitType }>
+  /** Rendered pages by limit and cursor. */
+  rendered: Map<string, string>
+}
 
 /**
  * Slot search, the most-called route. All slots of a query are computed once
@@ -50,6 +55,7 @@ export function createSlotSearch (db: Queryable, o: SlotSearchOptions) {
   const cache = new Map<string, Computed>()
   const now = o.now ?? Date.now
   const MAX_ENTRIES = 500
+  const MAX_PAGES = 20
   // Bumped by every change: a computation that overlapped one is not kept.
   let epoch = 0
   o.changes.onChange((topic) => {
@@ -61,7 +67,7 @@ export function createSlotSearch (db: Queryable, o: SlotSearchOptions) {
     const found = await store.findCalendars({ providerId: q.providerId, specialty: q.specialty, limit: o.maxProviders })
     const verified = await Promise.all(found.map((c) => o.isProviderVerified(c.providerId)))
     const cals = found.filter((_, i) => verified[i])
-    if (cals.length === 0) return { at: now(), all: [] }
+    if (cals.length === 0) return { at: now(), all: [], rendered: new Map() }
     const ids = cals.map((c) => c.providerId)
     const wideFrom = new Date(q.from - DAY)
     const wideTo = new Date(q.to + DAY)
@@ -85,34 +91,54 @@ export function createSlotSearch (db: Queryable, o: SlotSearchOptions) {
       }
     }
     all.sort((a, b) => a.start - b.start || a.cal.providerId.localeCompare(b.cal.providerId) || a.vt.id.localeCompare(b.vt.id))
-    return { at: t, all }
+    return { at: t, all, rendered: new Map() }
+  }
+
+  async function computed (q: SlotQuery): Promise<Computed> {
+    const key = JSON.stringify([q.providerId, q.specialty?.toLowerCase(), q.visitType, q.visitTypeId, q.from, q.to])
+    const cached = o.changes.live ? cache.get(key) : undefined
+    let hit = cached !== undefined && now() - cached.at < o.cacheMs ? cached : undefined
+    if (hit === undefined) {
+      const started = epoch
+      hit = await compute(q)
+      if (o.cacheMs > 0 && started === epoch && o.changes.live) {
+        if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string)
+        cache.set(key, hit)
+      }
+    }
+    return hit
+  }
+
+  function pageOf (hit: Computed, q: SlotQuery): SlotPage {
+    const cursor = q.cursor ? decodeCursor(q.cursor) : null
+    const start = cursor ? hit.all.findIndex((s) => after(keyOf({ start: s.start, providerId: s.cal.providerId, visitTypeId: s.vt.id }), cursor)) : 0
+    const page = start < 0 ? [] : hit.all.slice(start, start + q.limit)
+    const more = start >= 0 && start + q.limit < hit.all.length
+    const last = page[page.length - 1]
+    return {
+      slots: page.map((s) => ({
+        providerId: s.cal.providerId, visitTypeId: s.vt.id, visitType: s.vt.code, durationMinutes: s.vt.durationMinutes,
+        startsAt: new Date(s.start).toISOString(), endsAt: new Date(s.end).toISOString(), timeZone: s.cal.timeZone
+      })),
+      nextCursor: more && last ? encodeCursor([last.start, last.cal.providerId, last.vt.id]) : null
+    }
   }
 
   return {
-    async search (q: SlotQuery): Promise<SlotPage> {
-      const key = JSON.stringify([q.providerId, q.specialty?.toLowerCase(), q.visitType, q.visitTypeId, q.from, q.to])
-      const cached = o.changes.live ? cache.get(key) : undefined
-      let hit = cached !== undefined && now() - cached.at < o.cacheMs ? cached : undefined
-      if (hit === undefined) {
-        const started = epoch
-        hit = await compute(q)
-        if (o.cacheMs > 0 && started === epoch && o.changes.live) {
-          if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string)
-          cache.set(key, hit)
-        }
+    /**
+     * The page as the route sends it. Many patients look at the same week of
+     * the same provider, so each rendered page is kept with its computation
+     * and dropped with it.
+     */
+    async searchRendered (q: SlotQuery, render: (page: SlotPage) => string): Promise<string> {
+      const hit = await computed(q)
+      const pageKey = `${q.limit}|${q.cursor ?? ''}`
+      let body = hit.rendered.get(pageKey)
+      if (body === undefined) {
+        body = render(pageOf(hit, q))
+        if (hit.rendered.size < MAX_PAGES) hit.rendered.set(pageKey, body)
       }
-      const cursor = q.cursor ? decodeCursor(q.cursor) : null
-      const start = cursor ? hit.all.findIndex((s) => after(keyOf({ start: s.start, providerId: s.cal.providerId, visitTypeId: s.vt.id }), cursor)) : 0
-      const page = start < 0 ? [] : hit.all.slice(start, start + q.limit)
-      const more = start >= 0 && start + q.limit < hit.all.length
-      const last = page[page.length - 1]
-      return {
-        slots: page.map((s) => ({
-          providerId: s.cal.providerId, visitTypeId: s.vt.id, visitType: s.vt.code, durationMinutes: s.vt.durationMinutes,
-          startsAt: new Date(s.start).toISOString(), endsAt: new Date(s.end).toISOString(), timeZone: s.cal.timeZone
-        })),
-        nextCursor: more && last ? encodeCursor([last.start, last.cal.providerId, last.vt.id]) : null
-      }
+      return body
     }
   }
 }

@@ -1,3 +1,4 @@
+import type { Static } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { BadRequest } from '../../core/errors.js'
@@ -17,16 +18,19 @@ export default async function slotRoutes (fastify: FastifyInstance, d: Scheduler
       description: 'Free slots by provider, specialty, visit type and time range; times in UTC with the provider\'s zone. Paginate with nextCursor.',
       querystring: SlotQuery, response: { 200: SlotPage, ...errors(400) }
     }
-  }, async (req) => {
+  }, async (req, reply) => {
     const q = req.query
     const from = Date.parse(q.from)
     const to = Date.parse(q.to)
     if (!(to > from)) throw new BadRequest('to must be after from')
     if (to - from > d.settings.searchMaxDays * 86_400_000) throw new BadRequest(`A search may cover at most ${d.settings.searchMaxDays} days`)
     if (q.cursor && !decodeCursor(q.cursor)) throw new BadRequest('cursor is not valid')
-    return d.slots.search({
+    const body = await d.slots.searchRendered({
       providerId: q.providerId, specialty: q.specialty, visitType: q.visitType, visitTypeId: q.visitTypeId,
       from, to, limit: q.limit ?? 50, cursor: q.cursor
-    })
+    }, (page) => reply.serialize(page) as string)
+    // Already rendered by this route's own response schema (reply.serialize):
+    // a JSON string is sent as it is, so the cast only tells the type provider so.
+    return reply.type('application/json; charset=utf-8').send(body as unknown as Static<typeof SlotPage>)
   })
 }
