@@ -40,16 +40,16 @@ async function main (): Promise<void> {
     appRuns.push(await cannon(api.base + ROUTE, { ...load, headers: { authorization: `Bearer ${token}` } }))
   }
   const row = (name: string, runs: Run[]) =>
-    `| ${name} | ${average(runs, 'rps').toFixed(0)} | ${average(runs, 'p50').toFixed(1)} | ${average(runs, 'p99').toFixed(1)} | ${average(runs, 'errors')} | ${average(runs, 'non2xx')} |`
+    `| ${name} | ${average(runs, 'rps').toFixed(0)} | ${average(runs, 'p50').toFixed(1)} | ${average(runs, 'p99').toFixed(1)} | ${average(runs, 'errors')} | ${average(runs, 'non2xx')} | ${average(runs, 'cpuUs').toFixed(1)} |`
   const ratio = average(appRuns, 'rps') / average(helloRuns, 'rps')
   const out = [
     '# API benchmark', '',
     `Measured ${today()} on ${machine()} (shared and noisy: read the ratio). Command: \`npx tsx benchmarks/api/run.ts\`.`,
     `autocannon in its own process, ${CONNECTIONS} connections, ${DURATION} s per run, ${ROUNDS} interleaved rounds, loopback, PostgreSQL on 127.0.0.1.`, '',
-    '| target | req/s | p50 ms | p99 ms | errors | non-2xx |', '| --- | --- | --- | --- | --- | --- |',
+    '| target | req/s | p50 ms | p99 ms | errors | non-2xx | server CPU µs/request |', '| --- | --- | --- | --- | --- | --- | --- |',
     row('plain Fastify hello-world (baseline)', helloRuns),
-    row(`Bedside GET ${ROUTE} (signed-in patient: token check, session and consent in one query, account read)`, appRuns),
-    '', `**Ratio: ${(ratio * 100).toFixed(1)} % of hello-world req/s.**`, '',
+    row(`Bedside GET ${ROUTE} (signed-in patient: token and session checks cached per process and kept current by PostgreSQL notifications; the account read and email decryption on every request)`, appRuns),
+    '', `**Ratio: ${(ratio * 100).toFixed(1)} % of hello-world req/s; by server CPU per request ${(average(helloRuns, 'cpuUs') / average(appRuns, 'cpuUs') * 100).toFixed(1)} %.**`, '',
     `Sign-in (argon2id, OWASP parameters, sequential, n=${signInMs.length}): p50 ${signInMs[Math.floor(signInMs.length / 2)].toFixed(0)} ms, max ${signInMs[signInMs.length - 1].toFixed(0)} ms.`, ''
   ].join('\n')
   if (!process.env.BENCH_ROUTE) writeFileSync(join(import.meta.dirname, 'RESULTS.md'), out)
