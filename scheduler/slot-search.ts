@@ -41,7 +41,7 @@ interface Computed {
   at: number
   all: Array<{ start: number; end: number; cal: Calendar; vt: VisitType }>
   /** Rendered pages by limit and cursor. */
-  rendered: Map<string, string>
+  rendered: Map<string, Buffer>
 }
 
 /**
@@ -130,12 +130,13 @@ export function createSlotSearch (db: Queryable, o: SlotSearchOptions) {
      * the same provider, so each rendered page is kept with its computation
      * and dropped with it.
      */
-    async searchRendered (q: SlotQuery, render: (page: SlotPage) => string): Promise<string> {
+    async searchRendered (q: SlotQuery, render: (page: SlotPage) => string): Promise<Buffer> {
       const hit = await computed(q)
       const pageKey = `${q.limit}|${q.cursor ?? ''}`
       let body = hit.rendered.get(pageKey)
       if (body === undefined) {
-        body = render(pageOf(hit, q))
+        // Kept as bytes: sending a string would encode it and measure it again on every request.
+        body = Buffer.from(render(pageOf(hit, q)), 'utf8')
         if (hit.rendered.size < MAX_PAGES) hit.rendered.set(pageKey, body)
       }
       return body

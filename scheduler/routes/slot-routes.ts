@@ -30,7 +30,7 @@ export default async function slotRoutes (fastify: FastifyInstance, d: Scheduler
       from, to, limit: q.limit ?? 50, cursor: q.cursor
     }, (page) => reply.serialize(page) as string)
     // Already rendered by this route's own response schema (reply.serialize):
-    // a JSON string is sent as it is, so the cast only tells the type provider so.
+    // JSON bytes are sent as they are, so the cast only tells the type provider so.
     return reply.type('application/json; charset=utf-8').send(body as unknown as Static<typeof SlotPage>)
   })
 }
