@@ -16,15 +16,23 @@ export interface KeyProvider {
   keyIds (): string[]
   wrap (secret: Buffer, aad: Buffer): { keyId: string; wrapped: Buffer }
   unwrap (keyId: string, wrapped: Buffer, aad: Buffer): Buffer
-  /** HMAC key of the blind index; separate from every KEK. */
+  /** HMAC key of the blind index; separate from every KEK. May change while the process runs (rotation). */
   readonly indexKey: Buffer
+  /** Index keys being rotated away from: look-ups still try them until every stored index is recomputed. */
+  readonly retiredIndexKeys: readonly Buffer[]
 }
 
-export interface KeyringFile { active: string; keys: Record<string, string>; indexKey: string }
+export interface KeyringFile { active: string; keys: Record<string, string>; indexKey: string; retiredIndexKeys?: string[] }
 
 export class KeyringError extends Error { override name = 'KeyringError' }
 
-interface Parsed { active: string; keys: Map<string, Buffer>; indexKey: Buffer }
+interface Parsed { active: string; keys: Map<string, Buffer>; indexKey: Buffer; retiredIndexKeys: Buffer[] }
+
+const indexKeyOf = (b64: string | undefined, what: string): Buffer => {
+  const k = Buffer.from(b64 ?? '', 'base64')
+  if (k.length !== 32) throw new KeyringError(`keyring ${what} must be 32 bytes of base64`)
+  return k
+}
 
 function parseKeyring (json: KeyringFile): Parsed {
   const keys = new Map<string, Buffer>()
@@ -34,13 +42,14 @@ function parseKeyring (json: KeyringFile): Parsed {
     if (k.length !== 32) throw new KeyringError(`keyring key '${id}' must be 32 bytes of base64`)
     keys.set(id, k)
   }
-  const indexKey = Buffer.from(json.indexKey ?? '', 'base64')
-  if (indexKey.length !== 32) throw new KeyringError('keyring indexKey must be 32 bytes of base64')
+  const indexKey = indexKeyOf(json.indexKey, 'indexKey')
+  const retiredIndexKeys = (json.retiredIndexKeys ?? []).map((b64, i) => indexKeyOf(b64, `retiredIndexKeys[${i}]`))
   if (!keys.has(json.active)) throw new KeyringError(`keyring active key '${json.active}' is not among its keys`)
   for (const k of keys.values()) {
-    if (k.equals(indexKey)) throw new KeyringError('keyring indexKey must differ from every encryption key')
+    if ([indexKey, ...retiredIndexKeys].some((ik) => k.equals(ik))) throw new KeyringError('keyring index keys must differ from every encryption key')
   }
-  return { active: json.active, keys, indexKey }
+  if (retiredIndexKeys.some((k) => k.equals(indexKey))) throw new KeyringError('keyring indexKey cannot also be retired')
+  return { active: json.active, keys, indexKey, retiredIndexKeys }
 }
 
 /**
@@ -65,7 +74,8 @@ function localKeyring (initial: Parsed, source?: () => Parsed | null): KeyProvid
   }
   return {
     get activeKeyId () { refresh(false); return state.active },
-    get indexKey () { return state.indexKey },
+    get indexKey () { refresh(false); return state.indexKey },
+    get retiredIndexKeys () { return state.retiredIndexKeys },
     keyIds: () => { refresh(false); return [...state.keys.keys()] },
     wrap (secret, aad) {
       refresh(false)

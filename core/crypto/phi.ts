@@ -32,6 +32,8 @@ export interface PhiCipher {
   open (sealed: Buffer, ctx: SealContext): string
   /** Keyed blind index for exact-match lookups (sign-in by email). Normalise before calling. */
   index (kind: string, value: string): Buffer
+  /** The index under the active key first, then under keys being rotated away from: look-ups match any. */
+  indexCandidates (kind: string, value: string): Buffer[]
   /** Which key a sealed value was written with: a KEK id, or `dek:<uuid>` for a subject data key. */
   keyIdOf (sealed: Buffer): string
   readonly activeKeyId: string
@@ -56,6 +58,10 @@ const RECORD_KEY_AAD = Buffer.from('bedside:record-key', 'utf8')
 const dataKeyAad = (id: string) => Buffer.from(`bedside:data-key:${id}`, 'utf8')
 const uuidBytes = (id: string) => Buffer.from(id.replace(/-/g, ''), 'hex')
 const uuidText = (b: Buffer) => b.toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5')
+
+// kind separates the index spaces: an email and a phone never share an index value.
+const blindIndex = (key: Buffer, kind: string, value: string): Buffer =>
+  createHmac('sha256', key).update(`${kind}\u0000${value}`, 'utf8').digest()
 
 export function createPhiCipher (keys: KeyProvider): PhiCipher {
   const nonce = createNonceSource()
@@ -94,7 +100,10 @@ export function createPhiCipher (keys: KeyProvider): PhiCipher {
       }
     },
     index (kind, value) {
-      return createHmac('sha256', keys.indexKey).update(`${kind}\u0000${value}`, 'utf8').digest()
+      return blindIndex(keys.indexKey, kind, value)
+    },
+    indexCandidates (kind, value) {
+      return [keys.indexKey, ...keys.retiredIndexKeys].map((k) => blindIndex(k, kind, value))
     },
     keyIdOf (sealed) {
       const dek = dataKeyIdOf(sealed)

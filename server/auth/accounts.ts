@@ -22,7 +22,9 @@ export const emailIndex = (phi: PhiCipher, email: string): Buffer => phi.index('
 export const emailContext = (userId: string) => ({ table: 'users', column: 'email', row: userId })
 
 export async function findByEmail (q: Queryable, phi: PhiCipher, email: string): Promise<Account | null> {
-  const { rows } = await q.query<Account>(`SELECT ${COLUMNS} FROM users WHERE email_index = $1`, [emailIndex(phi, email)])
+  // Any index key: during a blind-index rotation some rows still carry the old one.
+  const { rows } = await q.query<Account>(`SELECT ${COLUMNS} FROM users WHERE email_index = ANY($1::bytea[])`,
+    [phi.indexCandidates('email', normaliseEmail(email))])
   return rows[0] ?? null
 }
 
@@ -44,9 +46,13 @@ export async function emailOf (q: Queryable, phi: PhiCipher, userId: string): Pr
 export async function insertUser (q: Queryable, phi: PhiCipher, u: { role: Role; email: string; passwordHash: string | null }): Promise<string | null> {
   const id = randomUUID()
   const email = normaliseEmail(u.email)
+  const [index, ...older] = phi.indexCandidates('email', email)
+  // The unique index catches a taken address under the active index key; the
+  // NOT EXISTS one still indexed under a key being rotated away from.
   const { rows } = await q.query<{ id: string }>(
-    `INSERT INTO users (id, role, email_index, email_sealed, password_hash) VALUES ($1, $2, $3, $4, $5)
+    `INSERT INTO users (id, role, email_index, email_sealed, password_hash)
+     SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM users WHERE email_index = ANY($6::bytea[]))
      ON CONFLICT (email_index) DO NOTHING RETURNING id`,
-    [id, u.role, phi.index('email', email), phi.seal(email, emailContext(id)), u.passwordHash])
+    [id, u.role, index, phi.seal(email, emailContext(id)), u.passwordHash, older])
   return rows[0]?.id ?? null
 }

@@ -2,7 +2,10 @@ import { join, resolve } from 'node:path'
 import type { Config } from '../../config/load.js'
 import { nextKeyId, readKeyringFile, writeKeyringFile } from '../../core/crypto/keyring.js'
 import { randomBytes } from 'node:crypto'
+import { reindexAll } from '../../core/crypto/reindex.js'
 import { keyReferences, rotateAll } from '../../core/crypto/rotation.js'
+import { createPhiVault } from '../../core/crypto/vault.js'
+import { blindIndexSources } from '../phi/blind-indexes.js'
 import type { CliCommand, CliIo } from './command.js'
 import { withServices } from './with-services.js'
 
@@ -22,6 +25,10 @@ const status: CliCommand = {
         const n = mine.reduce((s, r) => s + r.count, 0)
         io.out(`${id}${id === file.active ? ' (active)' : ''}: ${n} value(s)${mine.length ? ' in ' + mine.map((r) => `${r.where}=${r.count}`).join(', ') : ''}`)
       }
+      const retired = file.retiredIndexKeys?.length ?? 0
+      io.out(retired === 0
+        ? 'blind index: one key'
+        : `blind index: ${retired} retired key(s) still accepted in look-ups; run \`bedside keys index-rotate\``)
       const unknown = refs.filter((r) => !(r.keyId in file.keys))
       for (const u of unknown) io.err(`WARNING: ${u.count} value(s) in ${u.where} use key '${u.keyId}', which is not in the keyring`)
       return unknown.length ? 2 : 0
@@ -100,9 +107,63 @@ const remove: CliCommand = {
   }
 }
 
+const indexNew: CliCommand = {
+  summary: 'make a new blind-index key active; the old one stays accepted in look-ups (then run keys index-rotate)',
+  async run (config, _args, io) {
+    const path = keyringPath(config)
+    const file = readKeyringFile(path)
+    writeKeyringFile(path, { ...file, indexKey: randomBytes(32).toString('base64'), retiredIndexKeys: [file.indexKey, ...(file.retiredIndexKeys ?? [])] })
+    io.out(`a new blind-index key is active in ${path}; running servers use it within a second and still match the old one.`)
+    io.out('Give every API host this keyring, then run `bedside keys index-rotate` to recompute the stored indexes.')
+    return 0
+  }
+}
+
+const indexRotate: CliCommand = {
+  summary: 'recompute every blind index (email, phone, NPI) under the active index key (--batch N), then drop retired index keys; safe while serving',
+  async run (config, args, io) {
+    const i = args.indexOf('--batch')
+    const batchSize = i >= 0 ? Number(args[i + 1]) : 200
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) return usage(io, 'usage: keys index-rotate [--batch 1..10000]')
+    const path = keyringPath(config)
+    const stop = new AbortController()
+    const onSignal = () => { io.err('stopping after this batch...'); stop.abort() }
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
+    try {
+      return await withServices(config, async ({ db, phi }) => {
+        const activeIndexKey = readKeyringFile(path).indexKey
+        const r = await reindexAll(db, phi, blindIndexSources(createPhiVault(db, phi)), {
+          batchSize,
+          signal: stop.signal,
+          onProgress: (p) => io.out(`  ${p.target}: ${p.checked} checked, ${p.updated} recomputed`),
+          onFailure: (target, row, why) => io.err(`  ${target} row ${row}: ${why === 'conflict' ? 'another row already holds this value (a duplicate made during the rotation): resolve it, then rerun' : 'source would not open: left as is'}`)
+        })
+        if (r.interrupted) { io.out(`interrupted after ${r.updated} index value(s); run \`bedside keys index-rotate\` again to finish`); return 130 }
+        io.out(`done: ${r.checked} checked, ${r.updated} recomputed${r.failed ? `, ${r.failed} unreadable` : ''}${r.conflicts ? `, ${r.conflicts} conflicting` : ''}`)
+        const fresh = readKeyringFile(path)
+        if (r.conflicts > 0 || fresh.indexKey !== activeIndexKey) {
+          io.err('retired index keys kept: ' + (r.conflicts > 0 ? 'resolve the conflicts and rerun' : 'the index key changed during the run; rerun'))
+          return 2
+        }
+        if ((fresh.retiredIndexKeys?.length ?? 0) > 0) {
+          writeKeyringFile(path, { ...fresh, retiredIndexKeys: [] })
+          io.out(`retired index keys removed from ${path}; give every API host this keyring.`)
+        }
+        return 0
+      })
+    } finally {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    }
+  }
+}
+
 export const keyCommands: Record<string, CliCommand> = {
   'keys status': status,
   'keys new': add,
   'keys rotate': rotate,
-  'keys remove': remove
+  'keys remove': remove,
+  'keys index-new': indexNew,
+  'keys index-rotate': indexRotate
 }

@@ -54,11 +54,11 @@ export async function readPatientProfile (vault: PhiVault, q: Queryable, id: str
 
 /** Patients whose phone or email matches exactly, found through the blind index. */
 export async function findPatients (vault: PhiVault, q: Queryable, by: { phone?: string; email?: string }): Promise<string[]> {
-  const [col, idx] = by.phone !== undefined
-    ? ['phone_index', vault.cipher.index('phone', normalisePhone(by.phone))]
-    : ['email_index', vault.cipher.index('email', normaliseEmail(by.email ?? ''))]
+  const [col, candidates] = by.phone !== undefined
+    ? ['phone_index', vault.cipher.indexCandidates('phone', normalisePhone(by.phone))]
+    : ['email_index', vault.cipher.indexCandidates('email', normaliseEmail(by.email ?? ''))]
   const { rows } = await q.query<{ id: string }>(
-    `SELECT id FROM ${TABLE} WHERE ${col} = $1 AND erased_at IS NULL ORDER BY id LIMIT 50`, [idx])
+    `SELECT id FROM ${TABLE} WHERE ${col} = ANY($1::bytea[]) AND erased_at IS NULL ORDER BY id LIMIT 50`, [candidates])
   return rows.map((r) => r.id)
 }
 

@@ -63,7 +63,7 @@ export async function saveProviderProfile (vault: PhiVault, q: Queryable, id: st
 
 /** Is this NPI already on another provider's profile? Answered through the blind index. */
 export async function npiTaken (vault: PhiVault, q: Queryable, npi: string, exceptId: string): Promise<boolean> {
-  const { rows } = await q.query('SELECT 1 FROM provider_profiles WHERE npi_index = $1 AND id <> $2', [vault.cipher.index('npi', npi), exceptId])
+  const { rows } = await q.query('SELECT 1 FROM provider_profiles WHERE npi_index = ANY($1::bytea[]) AND id <> $2', [vault.cipher.indexCandidates('npi', npi), exceptId])
   return rows.length > 0
 }
 
