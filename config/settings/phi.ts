@@ -3,7 +3,7 @@ import { optional, setting } from '../define.js'
 
 export const phi = {
   keyringFile: optional('PHI_KEYRING_FILE', Type.String({ minLength: 1 }),
-    'JSON keyring for PHI encryption: {"active":"<id>","keys":{"<id>":"<base64 32 bytes>"},"indexKey":"<base64 32 bytes>"}. Key-encryption keys by version; `bedside keys new` adds one. Unset in development: generated under DATA_DIR. Never store it in the database.'),
+    'JSON keyring for PHI encryption: {"active":"<id>","keys":{"<id>":"<base64 32 bytes>"},"indexKey":"<base64 32 bytes>"}. Key-encryption keys by version; `bedside keys new` adds one; `bedside keys index-new` replaces the index key (the old one listed in "retiredIndexKeys" until `keys index-rotate` finishes). Unset in development: generated under DATA_DIR. Never store it in the database.'),
   accessAlertThreshold: setting('PHI_ACCESS_ALERT_THRESHOLD', Type.Integer({ minimum: 1 }), 30,
     'A user reading more distinct patients than this within PHI_ACCESS_ALERT_WINDOW raises an unusual-access alert to admins.'),
   accessAlertWindow: setting('PHI_ACCESS_ALERT_WINDOW', Type.Integer({ minimum: 60 }), 3600,
