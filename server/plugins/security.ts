@@ -24,8 +24,11 @@ export default fp(async function security (f: FastifyInstance) {
     referrerPolicy: { policy: 'no-referrer' },
     crossOriginEmbedderPolicy: false
   })
+  // API answers carry PHI: no browser or proxy may keep them. A route whose
+  // answer may be cached (the web app's pages and assets) sets its own.
+  const defaults = { ...headers, 'cache-control': 'no-store' }
   // On every response, errors and 404s included.
-  f.addHook('onRequest', (_req, reply, done) => { reply.headers(headers); done() })
+  f.addHook('onRequest', (_req, reply, done) => { reply.headers(defaults); done() })
   await f.register(cors, { origin: server.corsOrigins.length > 0 ? server.corsOrigins : false, credentials: false })
   await f.register(rateLimit, {
     max: server.rateLimitMax,

@@ -27,6 +27,9 @@ t.test('unknown routes are a JSON 404 and security headers are set', async (t) =
   t.match(ok.headers['strict-transport-security'], /max-age=31536000/)
   t.ok(ok.headers['content-security-policy'])
   t.equal(ok.headers['access-control-allow-origin'], undefined, 'CORS closed by default')
+  t.equal(ok.headers['cache-control'], 'no-store', 'API answers are never cached')
+  t.equal(res.headers['cache-control'], 'no-store', 'error answers neither')
+  t.equal((await app.inject({ url: '/' })).headers['cache-control'], 'no-cache', 'the web app\'s pages revalidate instead')
 })
 
 t.test('OpenAPI docs are served from the route schemas', async (t) => {
