@@ -1,5 +1,6 @@
 import { auth } from './settings/auth.js'
 import { media } from './settings/media.js'
+import { messages } from './settings/messages.js'
 import { phi } from './settings/phi.js'
 import { scheduler } from './settings/scheduler.js'
 import { server } from './settings/server.js'
@@ -12,4 +13,4 @@ import { turn } from './settings/turn.js'
  * file under settings/; add a section here and it is validated, typed and
  * documented like the rest.
  */
-export const sections = { server, stores, auth, phi, turn, media, scheduler, signalling }
+export const sections = { server, stores, auth, phi, turn, media, scheduler, messages, signalling }

@@ -1,13 +1,17 @@
+import { Type, type Static } from '@sinclair/typebox'
 import { randomUUID } from 'node:crypto'
 import type { PhiCipher } from '../core/crypto/phi.js'
 import type { Queryable } from '../core/db/db.js'
+import { outboxToContext, type Channel } from '../core/messages/outbox.js'
+import { paramsOf, type MessageTemplate, type RenderedMessage } from '../core/messages/template.js'
+
+export type { Channel } from '../core/messages/outbox.js'
 
 export const REMINDER_TEMPLATE = 'appointment-reminder'
-export const CHANNELS = ['email', 'sms'] as const
-export type Channel = typeof CHANNELS[number]
 
 /** What a reminder may carry: a time and a link. No provider, specialty, visit type or reason, ever. */
-export interface ReminderParams { appointmentId: string; startsAt: string; timeZone: string; link: string }
+const ReminderParams = Type.Object({ appointmentId: Type.String(), startsAt: Type.String(), timeZone: Type.String(), link: Type.String() })
+export type ReminderParams = Static<typeof ReminderParams>
 
 export interface EnqueueInput {
   appointmentId: string; patientId: string; startsAt: Date; timeZone: string
@@ -15,7 +19,6 @@ export interface EnqueueInput {
 }
 
 const prefix = (appointmentId: string) => `appt:${appointmentId}:`
-export const outboxToContext = (outboxId: string) => ({ table: 'outbox', column: 'to', row: outboxId })
 /** Sealing context of a stored contact address: bound to its preference row (column to_sealed). */
 export const contactContext = (prefId: string) => ({ table: 'reminder_preferences', column: 'to', row: prefId })
 
@@ -74,7 +77,7 @@ export async function cancelReminders (tx: Queryable, appointmentId: string): Pr
 }
 
 /** Renders the message. Only the time and a sign-in link: reminders leave the hospital's systems. */
-export function renderReminder (p: ReminderParams, channel: Channel): { subject: string; text: string } {
+export function renderReminder (p: ReminderParams, channel: Channel): RenderedMessage {
   const when = new Intl.DateTimeFormat('en-GB', {
     timeZone: p.timeZone, weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short'
   }).format(new Date(p.startsAt))
@@ -82,4 +85,25 @@ export function renderReminder (p: ReminderParams, channel: Channel): { subject:
     ? `Reminder: you have a video visit on ${when}. Sign in for details: ${p.link}`
     : `Hello,\n\nThis is a reminder that you have a video visit on ${when}.\n\nSign in to see the details and join: ${p.link}\n\nThis message was sent automatically.`
   return { subject: 'Reminder: your upcoming video visit', text }
+}
+
+/**
+ * The reminder as the message worker sees it. Checked again just before
+ * sending: the visit may have been cancelled or moved, or the patient may
+ * have opted out of the channel, since it was queued.
+ */
+export const reminderTemplate: MessageTemplate = {
+  render (row) {
+    const p = paramsOf(ReminderParams, row)
+    return p && renderReminder(p, row.channel)
+  },
+  async stillWanted (db, row) {
+    const p = paramsOf(ReminderParams, row)
+    if (!p) return true // let render() mark it failed rather than hide it as cancelled
+    const { rows } = await db.query<{ ok: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM appointments a WHERE a.id = $1 AND a.status = 'booked' AND a.starts_at = $2)
+          AND NOT EXISTS (SELECT 1 FROM reminder_preferences p WHERE p.user_id = $3 AND p.channel = $4 AND p.opted_out) AS ok`,
+      [p.appointmentId, p.startsAt, row.user_id, row.channel])
+    return rows[0]?.ok === true
+  }
 }

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { optional, parseBool, parseList, setting } from '../define.js'
+import { parseBool, parseList, setting } from '../define.js'
 
 const minutes = (max: number) => Type.Integer({ minimum: 0, maximum: max })
 const parseMinutesList = (raw: string): unknown => parseList(raw).map((v) => (/^\d+$/.test(v) ? Number(v) : v))
@@ -22,22 +22,5 @@ export const scheduler = {
   slotCacheMs: setting('SCHEDULER_SLOT_CACHE_MS', Type.Integer({ minimum: 0, maximum: 60_000 }), 2000,
     'Slot searches are cached in-process this long; writes in this process clear it at once. A slot stale in another process only costs a 409 at booking. 0: no cache.'),
   reminderOffsets: setting('SCHEDULER_REMINDER_OFFSETS_MINUTES', Type.Array(Type.Integer({ minimum: 1, maximum: 30 * 1440 }), { maxItems: 10 }),
-    [1440, 60], 'Reminders go out this many minutes before each visit (comma list). Empty: no reminders.', { parse: parseMinutesList }),
-  reminderWorker: setting('SCHEDULER_REMINDER_WORKER', Type.Boolean(), false,
-    'Run the reminder worker inside this API process. Several processes may run it: rows are claimed with FOR UPDATE SKIP LOCKED.', { parse: parseBool }),
-  reminderPollMs: setting('SCHEDULER_REMINDER_POLL_MS', Type.Integer({ minimum: 100, maximum: 600_000 }), 5000, 'How often the reminder worker looks for due messages.'),
-  reminderMaxAttempts: setting('SCHEDULER_REMINDER_MAX_ATTEMPTS', Type.Integer({ minimum: 1, maximum: 20 }), 5,
-    'Delivery attempts per reminder before it is marked failed.'),
-  reminderBackoffMs: setting('SCHEDULER_REMINDER_BACKOFF_MS', Type.Integer({ minimum: 10, maximum: 3_600_000 }), 30_000,
-    'First retry delay; each further retry waits twice as long.'),
-  reminderLeaseMs: setting('SCHEDULER_REMINDER_LEASE_MS', Type.Integer({ minimum: 1000, maximum: 3_600_000 }), 120_000,
-    'A claimed reminder whose worker died is retried after this long.'),
-  smtpUrl: optional('SMTP_URL', Type.String({ pattern: '^smtps?://' }),
-    'SMTP server for email reminders, e.g. smtp://user:pass@mail.example.org:587 (smtps:// for implicit TLS). Unset: no email reminders.', { secret: true }),
-  smtpFrom: setting('SMTP_FROM', Type.String({ minLength: 3 }), 'Bedside <no-reply@localhost>', 'From address of reminder emails.'),
-  smsWebhookUrl: optional('SMS_WEBHOOK_URL', Type.String({ pattern: '^https?://' }),
-    'HTTP gateway for SMS reminders: Bedside POSTs {"to","text"} as JSON, signed in X-Bedside-Signature (hex HMAC-SHA256 of the body with SMS_WEBHOOK_SECRET). Unset: no SMS.', { secret: true }),
-  smsWebhookSecret: optional('SMS_WEBHOOK_SECRET', Type.String({ minLength: 16 }), 'Key that signs SMS gateway requests.', { secret: true }),
-  transportTimeoutMs: setting('SCHEDULER_TRANSPORT_TIMEOUT_MS', Type.Integer({ minimum: 100, maximum: 120_000 }), 10_000,
-    'Timeout of one email or SMS delivery attempt.')
+    [1440, 60], 'Reminders go out this many minutes before each visit (comma list), delivered by the message worker (MESSAGE_WORKER). Empty: no reminders.', { parse: parseMinutesList })
 }

@@ -1,14 +1,13 @@
 import type { Queryable } from '../../core/db/db.js'
 
-/** Why a message is sent; the transport picks the wording. Never carries PHI. */
-export type NoticePurpose =
-  | 'verify-email'
-  | 'invitation'
-  | 'registration-attempt'
-  | 'account-locked'
-  | 'mfa-disabled'
-  | 'password-changed'
-  | 'password-reset'
+/**
+ * Why a message is sent; the outbox row's template, so the sender picks the
+ * wording (account-templates.ts has one per purpose). Never carries PHI.
+ */
+export const NOTICE_PURPOSES = [
+  'verify-email', 'invitation', 'registration-attempt', 'account-locked', 'mfa-disabled', 'password-changed', 'password-reset'
+] as const
+export type NoticePurpose = typeof NOTICE_PURPOSES[number]
 
 export interface Notice {
   userId: string | null

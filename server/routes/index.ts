@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import authRoutes from './auth/index.js'
 import health from './health.js'
+import { accountTemplates } from '../notify/account-templates.js'
+import messageWorker from '../notify/message-worker.js'
 import { isProviderVerified } from '../phi/providers.js'
 import signalling from '../../signalling/plugin.js'
 import turn from '../../turn/plugin.js'
@@ -9,7 +11,8 @@ import turn from '../../turn/plugin.js'
 export async function registerRoutes (f: FastifyInstance): Promise<void> {
   await f.register(health)
   await f.register(authRoutes)
-  await f.register((await import('../../scheduler/plugin.js')).default, {
+  const scheduler = await import('../../scheduler/plugin.js')
+  await f.register(scheduler.default, {
     db: f.db, phi: f.phi, config: f.config, isProviderVerified: (id: string) => isProviderVerified(f.db, id)
   })
   // TURN before signalling: visits hand out the TURN plugin's credentials.
@@ -17,4 +20,6 @@ export async function registerRoutes (f: FastifyInstance): Promise<void> {
   await f.register(signalling)
   await f.register((await import('./records/index.js')).default)
   await f.register((await import('../../web/plugin.js')).default)
+  // Not a route: the one outbox sender, here because this is where every area's templates are known.
+  await f.register(messageWorker, { templates: { ...accountTemplates, ...scheduler.messageTemplates } })
 }

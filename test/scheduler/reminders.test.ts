@@ -1,59 +1,11 @@
-import { createHmac } from 'node:crypto'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { SMTPServer } from 'smtp-server'
 import t, { type Test } from 'tap'
-import { transportsFrom } from '../../scheduler/plugin.js'
-import { createReminderWorker } from '../../scheduler/reminder-worker.js'
+import { createOutboxWorker, type OutboxWorkerOptions } from '../../core/messages/outbox-worker.js'
+import { TransportError, transportsFrom } from '../../core/messages/transports.js'
+import { messageTemplates } from '../../scheduler/plugin.js'
 import { buildTestApp } from '../helpers/app.js'
+import { smsGateway, smtpReceiver, waitFor } from '../helpers/mail-receivers.js'
 import { bearer, createTestUser } from '../helpers/users.js'
 import { bookBody, dayAt, providerWithCalendar } from './helpers.js'
-
-interface Mail { to: string; raw: string }
-interface Sms { to: string; text: string; signatureOk: boolean }
-
-/** A real SMTP server on loopback that keeps what it receives. */
-async function smtpReceiver (t: Test, delayMs = 0) {
-  const mails: Mail[] = []
-  const server = new SMTPServer({
-    authOptional: true, disabledCommands: ['STARTTLS', 'AUTH'], logger: false,
-    onData (stream, session, cb) {
-      const chunks: Buffer[] = []
-      stream.on('data', (c: Buffer) => chunks.push(c))
-      stream.on('end', () => {
-        // Decoded from quoted-printable, so a soft line break cannot hide a word from the PHI checks.
-        const raw = Buffer.concat(chunks).toString('utf8').replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address).join(','), raw })
-        setTimeout(() => cb(), delayMs)
-      })
-    }
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())))
-  return { mails, url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}` }
-}
-
-/** A local SMS gateway endpoint: fails the first `failFirst` requests with 500. */
-async function smsGateway (t: Test, secret: string, failFirst = 0) {
-  const sms: Sms[] = []
-  let seen = 0
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      seen++
-      if (seen <= failFirst) { res.writeHead(500).end('down'); return }
-      const body = Buffer.concat(chunks).toString('utf8')
-      const sig = createHmac('sha256', secret).update(body).digest('hex')
-      const parsed = JSON.parse(body) as { to: string; text: string }
-      sms.push({ ...parsed, signatureOk: sig === req.headers['x-bedside-signature'] })
-      res.writeHead(202, { 'content-type': 'application/json' }).end('{"queued":true}')
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())))
-  return { sms, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/sms`, requests: () => seen }
-}
 
 const SECRET = 'sms-webhook-secret-0123456789'
 const PHONE = '+15550100123'
@@ -63,15 +15,17 @@ async function setup (t: Test, o: { failSms?: number; smtpDelay?: number; extra?
   const gw = await smsGateway(t, SECRET, o.failSms)
   const ta = await buildTestApp(t, {
     SMTP_URL: smtp.url, SMTP_FROM: 'Bedside <no-reply@hospital.test>', SMS_WEBHOOK_URL: gw.url, SMS_WEBHOOK_SECRET: SECRET,
-    SCHEDULER_REMINDER_OFFSETS_MINUTES: '1440,60', SCHEDULER_REMINDER_BACKOFF_MS: '50', SCHEDULER_REMINDER_MAX_ATTEMPTS: '3',
-    SCHEDULER_TRANSPORT_TIMEOUT_MS: '5000', PUBLIC_URL: 'https://bedside.hospital.test', ...o.extra
+    SCHEDULER_REMINDER_OFFSETS_MINUTES: '1440,60', MESSAGE_BACKOFF_MS: '50', MESSAGE_MAX_ATTEMPTS: '3',
+    // Each test drives its own workers; the app's own one would race them for the rows.
+    MESSAGE_WORKER: 'off', MESSAGE_TRANSPORT_TIMEOUT_MS: '5000', PUBLIC_URL: 'https://bedside.hospital.test', ...o.extra
   })
   const { app } = ta
   const cal = await providerWithCalendar(app, {
     specialty: 'Oncology-SPECIALTY-MARKER', visitTypes: [{ code: 'chemo-review', name: 'Chemotherapy review VT-MARKER', durationMinutes: 30 }]
   })
-  const worker = (batchSize?: number, backoffMs = 50) => createReminderWorker({
-    db: app.db, phi: app.phi, transports: transportsFrom(app.config.scheduler), maxAttempts: 3, backoffMs, leaseMs: 60_000, batchSize
+  const worker = (batchSize?: number, backoffMs = 50, o: Partial<OutboxWorkerOptions> = {}) => createOutboxWorker({
+    db: app.db, phi: app.phi, transports: transportsFrom(app.config.messages), templates: messageTemplates,
+    maxAttempts: 3, backoffMs, leaseMs: 60_000, batchSize, ...o
   })
   const makeDue = () => app.db.query(`UPDATE outbox SET next_attempt_at = now() - interval '1 second' WHERE status = 'pending'`)
   return { ...ta, smtp, gw, cal, worker, makeDue }
@@ -172,13 +126,10 @@ t.test('retries with backoff, then failed after the last attempt; the error hold
   t.same(await w.runOnce(), { sent: 1, retried: 0, failed: 0, skipped: 0 }, 'third attempt gets through')
   t.equal(gw.sms.length, 1)
 
-  // A gateway that never answers well: failed after SCHEDULER_REMINDER_MAX_ATTEMPTS.
+  // A gateway that never answers well: failed after MESSAGE_MAX_ATTEMPTS.
   const pat2 = await createTestUser(app, 'patient')
   await app.inject({ method: 'PUT', url: '/me/reminder-preferences', headers: bearer(pat2), payload: { email: { optedOut: true }, sms: { optedOut: false, phone: '+15550100999' } } })
-  const dead = createReminderWorker({
-    db: app.db, phi: app.phi, maxAttempts: 3, backoffMs: 10, leaseMs: 60_000,
-    transports: { sms: { async send () { throw new (await import('../../scheduler/transports.js')).TransportError('sms gateway HTTP 503') }, close () {} } }
-  })
+  const dead = worker(undefined, 10, { transports: { sms: { async send () { throw new TransportError('sms gateway HTTP 503') }, close () {} } } })
   await app.inject({ method: 'POST', url: '/appointments', headers: bearer(pat2), payload: bookBody(cal.provider.id, cal.visitTypeId, dayAt(3, 11)) })
   await makeDue()
   const totals = { sent: 0, retried: 0, failed: 0 }
@@ -209,14 +160,13 @@ t.test('two workers at once never send a reminder twice', async (t) => {
   t.ok([...perUser.values()].every((n) => n === 3), 'three per patient')
 })
 
-t.test('SCHEDULER_REMINDER_WORKER=true runs the worker inside the API process', async (t) => {
-  const { app, smtp, cal, makeDue } = await setup(t, { extra: { SCHEDULER_REMINDER_WORKER: 'true', SCHEDULER_REMINDER_POLL_MS: '100', SCHEDULER_REMINDER_OFFSETS_MINUTES: '60' } })
+t.test('MESSAGE_WORKER=auto with a transport runs the worker inside the API process', async (t) => {
+  const { app, smtp, cal, makeDue } = await setup(t, { extra: { MESSAGE_WORKER: 'auto', MESSAGE_POLL_MS: '100', SCHEDULER_REMINDER_OFFSETS_MINUTES: '60' } })
   const pat = await createTestUser(app, 'patient')
   const r = await app.inject({ method: 'POST', url: '/appointments', headers: bearer(pat), payload: bookBody(cal.provider.id, cal.visitTypeId, dayAt(3, 10)) })
   t.equal(r.statusCode, 201)
   await makeDue()
-  const deadline = Date.now() + 15_000
-  while (smtp.mails.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100))
+  await waitFor(() => smtp.mails.length > 0)
   t.equal(smtp.mails.length, 1, 'delivered by the background worker')
   t.equal(smtp.mails[0].to, pat.email)
 })

@@ -35,7 +35,7 @@ export async function createAuthContext (f: FastifyInstance, opts: AuthRoutesOpt
     sessions: createSessions(f.db, f.tokens, {
       idleSeconds: a.sessionIdleTimeout, maxLifetimeSeconds: a.sessionMaxLifetime, accessTtlSeconds: a.accessTokenTtl
     }),
-    notifier: opts.notifier ?? (f.config.server.env === 'development' && !f.config.scheduler.smtpUrl
+    notifier: opts.notifier ?? (f.config.server.env === 'development' && !f.config.messages.smtpUrl
       ? withDevConsole(createOutboxNotifier(f.db, f.phi), (line) => process.stdout.write(line + '\n'))
       : createOutboxNotifier(f.db, f.phi)),
     link: (page, token) => `${base}/${page}${token ? `#token=${token}` : ''}`

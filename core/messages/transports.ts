@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto'
 import nodemailer from 'nodemailer'
-import type { Channel } from './reminders.js'
+import type { Config } from '../../config/load.js'
+import type { Channel } from './outbox.js'
 
 export interface Message { to: string; subject: string; text: string }
 
@@ -57,3 +58,11 @@ export function smsWebhookTransport (o: SmsWebhookOptions): Transport {
 }
 
 export type Transports = Partial<Record<Channel, Transport>>
+
+/** Transports from settings: SMTP_URL and SMS_WEBHOOK_URL each enable one channel. */
+export function transportsFrom (s: Config['messages']): Transports {
+  const t: Transports = {}
+  if (s.smtpUrl) t.email = smtpTransport({ url: s.smtpUrl, from: s.smtpFrom, timeoutMs: s.transportTimeoutMs })
+  if (s.smsWebhookUrl) t.sms = smsWebhookTransport({ url: s.smsWebhookUrl, secret: s.smsWebhookSecret, timeoutMs: s.transportTimeoutMs })
+  return t
+}
