@@ -14,6 +14,27 @@ export const keyringPath = (config: Config) => config.phi.keyringFile ?? join(re
 
 const usage = (io: CliIo, text: string) => { io.err(text); return 64 }
 
+/** --batch N of the batched commands, or null when it is not 1..10000. */
+function batchArg (args: string[]): number | null {
+  const i = args.indexOf('--batch')
+  const n = i >= 0 ? Number(args[i + 1]) : 200
+  return Number.isInteger(n) && n >= 1 && n <= 10_000 ? n : null
+}
+
+/** Runs a batched job that Ctrl-C (or SIGTERM) stops after its current batch. */
+async function interruptible<T> (io: CliIo, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const stop = new AbortController()
+  const onSignal = () => { io.err('stopping after this batch...'); stop.abort() }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  try {
+    return await fn(stop.signal)
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+}
+
 const status: CliCommand = {
   summary: 'PHI keys: versions, which is active, how many stored values each still protects',
   async run (config, _args, io) {
@@ -52,33 +73,23 @@ const add: CliCommand = {
 const rotate: CliCommand = {
   summary: 're-wrap/re-encrypt stored PHI onto the active key in batches (--batch N); safe while serving; Ctrl-C and rerun to resume',
   async run (config, args, io) {
-    const i = args.indexOf('--batch')
-    const batchSize = i >= 0 ? Number(args[i + 1]) : 200
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) return usage(io, 'usage: keys rotate [--batch 1..10000]')
-    const stop = new AbortController()
-    const onSignal = () => { io.err('stopping after this batch...'); stop.abort() }
-    process.once('SIGINT', onSignal)
-    process.once('SIGTERM', onSignal)
-    try {
-      return await withServices(config, async ({ db, phi }) => {
-        io.out(`rotating onto ${phi.activeKeyId} in batches of ${batchSize}`)
-        const r = await rotateAll(db, phi, {
-          batchSize,
-          signal: stop.signal,
-          onProgress: (p) => io.out(`  ${p.target}: ${p.done}/${p.total}${p.failed ? ` (${p.failed} failed)` : ''}`),
-          onFailure: (target, row) => io.err(`  could not open ${target} row ${row}: left as is (tampered, or its key is missing)`)
-        })
-        if (r.interrupted) {
-          io.out(`interrupted after moving ${r.moved} value(s); run \`bedside keys rotate\` again to resume (${r.remaining} left)`)
-          return 130
-        }
-        io.out(`done: ${r.moved} value(s) moved to ${phi.activeKeyId}; ${r.remaining} still on older keys${r.failed ? `; ${r.failed} could not be opened` : ''}`)
-        return r.remaining === 0 ? 0 : 2
+    const batchSize = batchArg(args)
+    if (batchSize === null) return usage(io, 'usage: keys rotate [--batch 1..10000]')
+    return interruptible(io, (signal) => withServices(config, async ({ db, phi }) => {
+      io.out(`rotating onto ${phi.activeKeyId} in batches of ${batchSize}`)
+      const r = await rotateAll(db, phi, {
+        batchSize,
+        signal,
+        onProgress: (p) => io.out(`  ${p.target}: ${p.done}/${p.total}${p.failed ? ` (${p.failed} failed)` : ''}`),
+        onFailure: (target, row) => io.err(`  could not open ${target} row ${row}: left as is (tampered, or its key is missing)`)
       })
-    } finally {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
-    }
+      if (r.interrupted) {
+        io.out(`interrupted after moving ${r.moved} value(s); run \`bedside keys rotate\` again to resume (${r.remaining} left)`)
+        return 130
+      }
+      io.out(`done: ${r.moved} value(s) moved to ${phi.activeKeyId}; ${r.remaining} still on older keys${r.failed ? `; ${r.failed} could not be opened` : ''}`)
+      return r.remaining === 0 ? 0 : 2
+    }))
   }
 }
 
@@ -122,40 +133,30 @@ const indexNew: CliCommand = {
 const indexRotate: CliCommand = {
   summary: 'recompute every blind index (email, phone, NPI) under the active index key (--batch N), then drop retired index keys; safe while serving',
   async run (config, args, io) {
-    const i = args.indexOf('--batch')
-    const batchSize = i >= 0 ? Number(args[i + 1]) : 200
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) return usage(io, 'usage: keys index-rotate [--batch 1..10000]')
+    const batchSize = batchArg(args)
+    if (batchSize === null) return usage(io, 'usage: keys index-rotate [--batch 1..10000]')
     const path = keyringPath(config)
-    const stop = new AbortController()
-    const onSignal = () => { io.err('stopping after this batch...'); stop.abort() }
-    process.once('SIGINT', onSignal)
-    process.once('SIGTERM', onSignal)
-    try {
-      return await withServices(config, async ({ db, phi }) => {
-        const activeIndexKey = readKeyringFile(path).indexKey
-        const r = await reindexAll(db, phi, blindIndexSources(createPhiVault(db, phi)), {
-          batchSize,
-          signal: stop.signal,
-          onProgress: (p) => io.out(`  ${p.target}: ${p.checked} checked, ${p.updated} recomputed`),
-          onFailure: (target, row, why) => io.err(`  ${target} row ${row}: ${why === 'conflict' ? 'another row already holds this value (a duplicate made during the rotation): resolve it, then rerun' : 'source would not open: left as is'}`)
-        })
-        if (r.interrupted) { io.out(`interrupted after ${r.updated} index value(s); run \`bedside keys index-rotate\` again to finish`); return 130 }
-        io.out(`done: ${r.checked} checked, ${r.updated} recomputed${r.failed ? `, ${r.failed} unreadable` : ''}${r.conflicts ? `, ${r.conflicts} conflicting` : ''}`)
-        const fresh = readKeyringFile(path)
-        if (r.conflicts > 0 || fresh.indexKey !== activeIndexKey) {
-          io.err('retired index keys kept: ' + (r.conflicts > 0 ? 'resolve the conflicts and rerun' : 'the index key changed during the run; rerun'))
-          return 2
-        }
-        if ((fresh.retiredIndexKeys?.length ?? 0) > 0) {
-          writeKeyringFile(path, { ...fresh, retiredIndexKeys: [] })
-          io.out(`retired index keys removed from ${path}; give every API host this keyring.`)
-        }
-        return 0
+    return interruptible(io, (signal) => withServices(config, async ({ db, phi }) => {
+      const activeIndexKey = readKeyringFile(path).indexKey
+      const r = await reindexAll(db, phi, blindIndexSources(createPhiVault(db, phi)), {
+        batchSize,
+        signal,
+        onProgress: (p) => io.out(`  ${p.target}: ${p.checked} checked, ${p.updated} recomputed`),
+        onFailure: (target, row, why) => io.err(`  ${target} row ${row}: ${why === 'conflict' ? 'another row already holds this value (a duplicate made during the rotation): resolve it, then rerun' : 'source would not open: left as is'}`)
       })
-    } finally {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
-    }
+      if (r.interrupted) { io.out(`interrupted after ${r.updated} index value(s); run \`bedside keys index-rotate\` again to finish`); return 130 }
+      io.out(`done: ${r.checked} checked, ${r.updated} recomputed${r.failed ? `, ${r.failed} unreadable` : ''}${r.conflicts ? `, ${r.conflicts} conflicting` : ''}`)
+      const fresh = readKeyringFile(path)
+      if (r.conflicts > 0 || fresh.indexKey !== activeIndexKey) {
+        io.err('retired index keys kept: ' + (r.conflicts > 0 ? 'resolve the conflicts and rerun' : 'the index key changed during the run; rerun'))
+        return 2
+      }
+      if ((fresh.retiredIndexKeys?.length ?? 0) > 0) {
+        writeKeyringFile(path, { ...fresh, retiredIndexKeys: [] })
+        io.out(`retired index keys removed from ${path}; give every API host this keyring.`)
+      }
+      return 0
+    }))
   }
 }
 
