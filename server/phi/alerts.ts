@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { PhiCipher } from '../../core/crypto/phi.js'
 import type { Queryable } from '../../core/db/db.js'
+import { outboxToContext } from '../../core/messages/outbox.js'
 
 /**
  * Tells every active admin that something needs a look, through the outbox
@@ -23,7 +24,7 @@ export async function notifyAdmins (q: Queryable, phi: PhiCipher, template: stri
     const r = await q.query(
       `INSERT INTO outbox (id, user_id, channel, to_sealed, template, params, dedupe_key)
        VALUES ($1, $2, 'email', $3, $4, $5, $6) ON CONFLICT (dedupe_key) DO NOTHING`,
-      [id, admin.id, phi.seal(to, { table: 'outbox', column: 'to', row: id }), template, JSON.stringify(params), `${dedupe}:${admin.id}`])
+      [id, admin.id, phi.seal(to, outboxToContext(id)), template, JSON.stringify(params), `${dedupe}:${admin.id}`])
     queued += r.rowCount
   }
   return queued

@@ -3,6 +3,7 @@ import authRoutes from './auth/index.js'
 import health from './health.js'
 import { accountTemplates } from '../notify/account-templates.js'
 import messageWorker from '../notify/message-worker.js'
+import { alertTemplates } from '../phi/alert-templates.js'
 import { isProviderVerified } from '../phi/providers.js'
 import signalling from '../../signalling/plugin.js'
 import turn from '../../turn/plugin.js'
@@ -21,5 +22,7 @@ export async function registerRoutes (f: FastifyInstance): Promise<void> {
   await f.register((await import('./records/index.js')).default)
   await f.register((await import('../../web/plugin.js')).default)
   // Not a route: the one outbox sender, here because this is where every area's templates are known.
-  await f.register(messageWorker, { templates: { ...accountTemplates, ...scheduler.messageTemplates } })
+  await f.register(messageWorker, {
+    templates: { ...accountTemplates, ...alertTemplates(f.config.server.publicUrl), ...scheduler.messageTemplates }
+  })
 }
