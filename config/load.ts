@@ -20,6 +20,19 @@ export interface LoadOptions {
   overrides?: Record<string, string | undefined>
 }
 
+/**
+ * Settings that were renamed: an operator still setting the old name would
+ * otherwise be silently ignored (an environment holds many unrelated names).
+ */
+const RENAMED: Record<string, string> = {
+  SCHEDULER_REMINDER_WORKER: 'MESSAGE_WORKER',
+  SCHEDULER_REMINDER_POLL_MS: 'MESSAGE_POLL_MS',
+  SCHEDULER_REMINDER_MAX_ATTEMPTS: 'MESSAGE_MAX_ATTEMPTS',
+  SCHEDULER_REMINDER_BACKOFF_MS: 'MESSAGE_BACKOFF_MS',
+  SCHEDULER_REMINDER_LEASE_MS: 'MESSAGE_LEASE_MS',
+  SCHEDULER_TRANSPORT_TIMEOUT_MS: 'MESSAGE_TRANSPORT_TIMEOUT_MS'
+}
+
 /** Reads, converts and validates every setting; throws one ConfigError naming all bad ones. */
 export function loadConfig (opts: LoadOptions = {}): Config {
   const env = opts.env ?? process.env
@@ -41,8 +54,11 @@ export function loadConfig (opts: LoadOptions = {}): Config {
     }
     out[sectionName] = values
   }
+  for (const [old, now] of Object.entries(RENAMED)) {
+    if (raw(old) !== undefined) problems.push(`${old} was renamed to ${now}: set ${now} instead`)
+  }
   for (const key of Object.keys(fromFile)) {
-    if (!known.has(key)) problems.push(`${key} (in CONFIG_FILE) is not a Bedside setting`)
+    if (!known.has(key) && !(key in RENAMED)) problems.push(`${key} (in CONFIG_FILE) is not a Bedside setting`)
   }
   if (problems.length > 0) throw new ConfigError(problems)
   const config = out as Config

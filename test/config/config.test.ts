@@ -32,6 +32,11 @@ t.test('a bad setting names itself and what is allowed; all problems at once', a
   t.match(err.message, /LOG_LEVEL="loud"/)
 })
 
+t.test('a renamed setting still set under its old name stops the start and names the new one', async (t) => {
+  const err = t.throws(() => load({ SCHEDULER_REMINDER_WORKER: 'true' })) as ConfigError
+  t.match(err.message, /SCHEDULER_REMINDER_WORKER was renamed to MESSAGE_WORKER/)
+})
+
 t.test('secrets are not echoed in errors', async (t) => {
   const err = t.throws(() => load({ DATABASE_URL: 'mysql://user:hunter2@db/x' })) as ConfigError
   t.match(err.message, /DATABASE_URL=\(hidden\) is invalid/)
