@@ -39,6 +39,11 @@ export type MediaEvent =
   | { type: 'producerClosed'; visitId: string; participantId: string; producerId: string }
   | { type: 'consumerClosed'; visitId: string; participantId: string; consumerId: string; producerId: string }
   | { type: 'transportState'; visitId: string; participantId: string; transportId: string; state: 'connected' | 'failed' | 'closed' }
+  /**
+   * Media on nodes only (remote-engine.ts): the node holding the visit's room died or was replaced.
+   * Everything of the room is gone; createRoom places it again on a live node.
+   */
+  | { type: 'roomLost'; visitId: string }
 
 export interface StreamStats {
   id: string; kind: MediaKind; packets: number; bytes: number; paused: boolean

@@ -6,11 +6,11 @@ import type { MediaNode, NodeRegistry, Reassignment } from './node-registry.js'
 // (its node). Scripts build key names from the prefix, so this expects one
 // Redis, not a cluster.
 const CHOOSE = `
-local function choose(p)
+local function choose(p, avoid)
   local best, bestLoad = false, nil
   for _, id in ipairs(redis.call('SMEMBERS', p .. 'nodes')) do
     local info = redis.call('GET', p .. 'node:' .. id)
-    if info then
+    if info and not (avoid and avoid[id]) then
       local cap = tonumber(cjson.decode(info).capacity) or 1
       local load = redis.call('SCARD', p .. 'visits:' .. id) / cap
       if (not best) or load < bestLoad or (load == bestLoad and id < best) then best, bestLoad = id, load end
@@ -30,9 +30,11 @@ end
 `
 const PLACE = `${CHOOSE}
 local p, v = ARGV[1], ARGV[2]
+local avoid = {}
+for i = 3, #ARGV do avoid[ARGV[i]] = true end
 local cur = redis.call('GET', p .. 'visit:' .. v)
-if cur and redis.call('EXISTS', p .. 'node:' .. cur) == 1 then return cur end
-local to = choose(p)
+if cur and not avoid[cur] and redis.call('EXISTS', p .. 'node:' .. cur) == 1 then return cur end
+local to = choose(p, avoid)
 assign(p, v, cur, to)
 return to`
 const SWEEP = `${CHOOSE}
@@ -83,8 +85,8 @@ export function createRedisNodeRegistry (redis: Redis, prefix: string, o: { hear
       }, o.heartbeatMs)
       timer.unref()
     },
-    async place (visitId) {
-      const to = await redis.eval(PLACE, 0, prefix, visitId) as string | null
+    async place (visitId, opts) {
+      const to = await redis.eval(PLACE, 0, prefix, visitId, ...(opts?.avoid ?? [])) as string | null
       return to || null
     },
     async nodeOf (visitId) { return redis.get(`${prefix}visit:${visitId}`) },

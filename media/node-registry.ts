@@ -13,8 +13,11 @@ export interface Reassignment { visitId: string; from: string; /** null: no live
 export interface NodeRegistry {
   /** Registers this process's media node and heartbeats it until close(). */
   register (node: MediaNode): Promise<void>
-  /** The visit's node, choosing the least-loaded live one if it has none or its node died. */
-  place (visitId: string): Promise<string | null>
+  /**
+   * The visit's node, choosing the least-loaded live one if it has none or its node died.
+   * `avoid`: nodes the caller cannot reach though they still heartbeat (a crash the TTL has not caught yet).
+   */
+  place (visitId: string, opts?: { avoid?: string[] }): Promise<string | null>
   nodeOf (visitId: string): Promise<string | null>
   release (visitId: string): Promise<void>
   liveNodes (): Promise<(MediaNode & { visits: number })[]>
@@ -47,11 +50,11 @@ export function createLocalNodeRegistry (o: { heartbeatMs: number; ttlMs: number
   let timer: NodeJS.Timeout | undefined
   const alive = (id: string): boolean => (nodes.get(id)?.expires ?? 0) > Date.now()
 
-  const choose = (): string | null => {
+  const choose = (avoid: string[] = []): string | null => {
     let best: string | null = null
     let bestLoad = Infinity
     for (const n of nodes.values()) {
-      if (!alive(n.id)) continue
+      if (!alive(n.id) || avoid.includes(n.id)) continue
       const load = n.visits.size / n.capacity
       if (load < bestLoad || (load === bestLoad && best !== null && n.id < best)) { best = n.id; bestLoad = load }
     }
@@ -75,10 +78,11 @@ export function createLocalNodeRegistry (o: { heartbeatMs: number; ttlMs: number
       timer = setInterval(() => { beat(); void reg.sweep() }, o.heartbeatMs)
       timer.unref()
     },
-    async place (visitId) {
+    async place (visitId, opts) {
+      const avoid = opts?.avoid ?? []
       const cur = visits.get(visitId)
-      if (cur && alive(cur)) return cur
-      const to = choose()
+      if (cur && alive(cur) && !avoid.includes(cur)) return cur
+      const to = choose(avoid)
       assign(visitId, to)
       return to
     },

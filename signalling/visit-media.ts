@@ -73,6 +73,7 @@ export function mediaHandlers (visit: Visit, p: Participant, engine: () => Promi
 
 /** Engine events, routed to who may see them: waiting participants see none. */
 export function onMediaEvent (visit: Visit, e: MediaEvent): void {
+  if (e.type === 'roomLost') return
   const owner = visit.participant(e.participantId)
   switch (e.type) {
     case 'activeSpeaker':

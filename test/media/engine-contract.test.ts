@@ -7,6 +7,7 @@ import { createMediasoupEngine } from '../../media/mediasoup/engine.js'
 import { joinNodeClient } from './helpers/werift-client.js'
 import { sleep, waitFor, type ClientDriver } from './helpers/client.js'
 import { chromiumDriver } from './helpers/browser-client.js'
+import { nodeCluster } from './helpers/nodes.js'
 
 /**
  * What every engine must do, driven by real peers over loopback: werift by
@@ -138,6 +139,14 @@ t.test('werift engine contract (Node werift peers)', async (t) => {
   const engine = createWeriftEngine({ ...config, engine: 'werift' }, silent)
   t.teardown(() => engine.close())
   await contract(t, engine, nodeWerift)
+})
+
+t.test('werift engine contract through a media node (remote engine over the node WebSocket)', async (t) => {
+  const cluster = nodeCluster(t)
+  const node = await cluster.node('node-contract')
+  const engine = await cluster.remote()
+  await contract(t, engine, nodeWerift)
+  t.same(await node.engine.dump().then((d) => d.rooms), 0, 'the node itself holds no room after closeRoom')
 })
 
 /** A second codec: an H264 camera reaches a subscriber and decodes. */

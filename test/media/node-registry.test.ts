@@ -41,6 +41,8 @@ async function placement (t: Test, make: () => NodeRegistry, shared: boolean): P
   await a.release('v2')
   t.equal(await a.nodeOf('v2'), null, 'released')
   t.same((await a.liveNodes()).map((n) => [n.id, n.visits]), [['node-a', 2], ['node-b', 1]], 'liveNodes counts visits')
+  t.equal(await b.place('v1', { avoid: ['node-a'] }), 'node-b', 'avoid moves a visit off a node the caller cannot reach')
+  t.equal(await b.place('v9', { avoid: ['node-a', 'node-b'] }), null, 'nothing left to choose: unplaced')
 }
 
 async function failover (t: Test, make: () => NodeRegistry): Promise<void> {
