@@ -26,7 +26,7 @@ async function main (): Promise<void> {
   const server = await serveMediaNode({
     engine, secret: config.media.nodeSecret!, nodeId: id, host: config.media.listenIp, port: config.media.nodePort, log
   })
-  const registry = createNodeRegistry({ heartbeatMs: config.media.nodeHeartbeatMs, ttlMs: config.media.nodeTtlMs, redis })
+  const registry = createNodeRegistry({ heartbeatMs: config.media.nodeHeartbeatMs, ttlMs: config.media.nodeTtlMs, redis, prefix: config.media.nodeRegistryPrefix })
   const address = mediaNodeAddress(config, server.port)
   await registry.register({ id, address, capacity: config.media.nodeCapacity })
   log.info({ nodeId: id, address, engine: engine.kind, capacity: config.media.nodeCapacity }, 'media node registered')

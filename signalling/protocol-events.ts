@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import {
-  ChatMessageSchema, Id, IsoTime, ParticipantInfoSchema, ProducerInfoSchema, QueueEntrySchema, VisitSnapshotSchema
+  ChatMessageSchema, Id, IsoTime, ParticipantInfoSchema, ProducerInfoSchema, QueueEntrySchema, RoomCapabilitiesOut, VisitSnapshotSchema
 } from './protocol-common.js'
 
 /** Server → client notifications: `{ event, data }`, never replies (no id). */
@@ -42,6 +42,12 @@ export const Events = {
   /** One of your transports changed state in the engine. */
   transportState: obj({ transportId: Id, state: Type.Union([Type.Literal('connected'), Type.Literal('failed'), Type.Literal('closed')]) }),
   activeSpeaker: obj({ participantId: Id, producerId: Id }),
+  /**
+   * The visit's media was lost (its media node went away) and opened again on a live one. Every
+   * transport, producer and consumer is gone: build media again from setCapabilities with these
+   * capabilities (as after a resume). Still admitted; the others' new producers come as newProducer.
+   */
+  mediaRestart: obj({ capabilities: RoomCapabilitiesOut }),
   chat: obj({ message: ChatMessageSchema }),
 
   // ---- to everyone --------------------------------------------------------

@@ -8,6 +8,9 @@ import { onMediaEvent } from './visit-media.js'
 import { openVisitRow } from './visits-repo.js'
 import { createVisit, type Visit, type VisitDeps } from './visit.js'
 
+const RESTART_ATTEMPTS = 30
+const RESTART_DELAY_MS = 1000
+
 export interface RegistryDeps {
   db: Db
   engine: () => Promise<MediaEngine>
@@ -54,6 +57,23 @@ export function createVisitRegistry (deps: RegistryDeps) {
     return v
   }
 
+  // A lost room comes back when a node takes it; with none live yet, keep trying for a while (a node restarting).
+  const restartMedia = async (v: Visit): Promise<void> => {
+    for (let attempt = 1; !v.closed && !v.ended; attempt++) {
+      try {
+        await v.restartMedia()
+        deps.log.warn({ visitId: v.id, attempt }, 'visit media lost with its media node; reopened, participants rebuild')
+        return
+      } catch (err) {
+        if (attempt >= RESTART_ATTEMPTS) {
+          deps.log.error({ visitId: v.id, err: (err as Error).message }, 'visit media lost and no media node took it')
+          return
+        }
+        await new Promise((resolve) => setTimeout(resolve, RESTART_DELAY_MS))
+      }
+    }
+  }
+
   return {
     /** The live visit of an appointment, opened on first use. Concurrent first joins share one. */
     async visitFor (appointmentId: string): Promise<Visit> {
@@ -78,7 +98,9 @@ export function createVisitRegistry (deps: RegistryDeps) {
     },
     handleMediaEvent (e: MediaEvent): void {
       const v = byId.get(e.visitId)
-      if (v) onMediaEvent(v, e)
+      if (!v) return
+      if (e.type === 'roomLost') { void restartMedia(v); return }
+      onMediaEvent(v, e)
     },
     get visits () { return byId.size },
     async shutdown (): Promise<void> {

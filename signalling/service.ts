@@ -1,10 +1,12 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { WebSocket } from 'ws'
-import type { Config } from '../config/load.js'
+import { ConfigError, type Config } from '../config/load.js'
 import { appendAudit } from '../core/audit/audit-log.js'
 import type { PhiCipher } from '../core/crypto/phi.js'
 import type { Db } from '../core/db/db.js'
 import { createMediaEngine, type MediaEngine } from '../media/engine.js'
+import { connectMediaNodes } from '../media/remote-setup.js'
+import { mediaNodeProblems } from '../media/settings.js'
 import { issueTurnCredentials, TurnNotConfigured, type TurnCredentialRequest, type TurnCredentials } from '../turn/credentials.js'
 import { turnCredentialSettings } from '../turn/settings.js'
 import { findAppointment, JOINABLE } from './appointments.js'
@@ -36,10 +38,22 @@ export function createSignalling (deps: SignallingDeps) {
   const turnSettings = turnCredentialSettings(config)
   const issueTurn = deps.issueTurn ?? ((req: TurnCredentialRequest) => issueTurnCredentials(req, turnSettings))
   const connections = new Set<Connection>()
+  // MEDIA_NODES=remote without Redis or the node secret must stop the API now, not at the first visit.
+  const nodeProblems = deps.engine ? [] : mediaNodeProblems(config, 'api')
+  if (nodeProblems.length > 0) throw new ConfigError(nodeProblems)
 
+  const createEngine = (): Promise<MediaEngine> => {
+    if (deps.engine) return Promise.resolve(deps.engine)
+    if (config.media.nodes === 'local') return createMediaEngine(config.media, log)
+    const m = config.media
+    return connectMediaNodes({
+      redisUrl: config.stores.redisUrl!, secret: m.nodeSecret!, heartbeatMs: m.nodeHeartbeatMs, ttlMs: m.nodeTtlMs,
+      prefix: m.nodeRegistryPrefix, ...(m.engine === 'auto' ? {} : { kind: m.engine })
+    }, log)
+  }
   let enginePromise: Promise<MediaEngine> | undefined
   const engine = (): Promise<MediaEngine> => {
-    enginePromise ??= (deps.engine ? Promise.resolve(deps.engine) : createMediaEngine(config.media, log)).then((e) => {
+    enginePromise ??= createEngine().then((e) => {
       e.onEvent((ev) => registry.handleMediaEvent(ev))
       return e
     })

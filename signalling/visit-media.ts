@@ -73,7 +73,7 @@ export function mediaHandlers (visit: Visit, p: Participant, engine: () => Promi
 
 /** Engine events, routed to who may see them: waiting participants see none. */
 export function onMediaEvent (visit: Visit, e: MediaEvent): void {
-  if (e.type === 'roomLost') return
+  if (e.type === 'roomLost') return // the registry restarts the visit's media (visit.restartMedia)
   const owner = visit.participant(e.participantId)
   switch (e.type) {
     case 'activeSpeaker':

@@ -250,6 +250,19 @@ export function createVisit (id: string, appointmentId: string, deps: VisitDeps)
 
     leave (p: Participant): Promise<void> { return visit.run(() => remove(p, 'left')) },
 
+    /**
+     * The engine lost the room (media node gone): nobody is in media any more. Opens the room again
+     * (on a live node) and tells every admitted participant to rebuild, as after a resume.
+     */
+    restartMedia (): Promise<void> {
+      return visit.run(async () => {
+        if (ended || disposed) return
+        for (const p of participants.values()) p.inMedia = false
+        const capabilities = await (await deps.engine()).createRoom(id)
+        toAdmitted({ event: 'mediaRestart', data: { capabilities } })
+      })
+    },
+
     updateDeviceCheck (p: Participant, check: DeviceCheck): void {
       p.deviceCheck = check
       if (p.state === 'waiting') pushQueue()

@@ -39,6 +39,8 @@ export const media = {
     'TCP port a media node serves the API on (WebSocket, and GET /health), bound to MEDIA_LISTEN_IP; 0 picks a free one.'),
   nodeAddress: optional('MEDIA_NODE_ADDRESS', Type.String({ pattern: '^wss?://[^\\s]+$', maxLength: 256 }),
     'How API processes reach this media node, e.g. ws://media-1.internal:9650; unset: ws://MEDIA_LISTEN_IP (or the hostname when 0.0.0.0):MEDIA_NODE_PORT.'),
+  nodeRegistryPrefix: setting('MEDIA_NODE_REGISTRY_PREFIX', Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.:-]+$' }), 'bds:media:',
+    'Redis key prefix of the media-node registry; deployments sharing one Redis need different ones (tests use one per test).'),
   nodeId: optional('MEDIA_NODE_ID', Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' }),
     'Name of this media node in the registry; unset: hostname and pid.'),
   nodeHeartbeatMs: setting('MEDIA_NODE_HEARTBEAT_MS', Type.Integer({ minimum: 100 }), 2000, 'How often a media node renews its registry entry.'),
