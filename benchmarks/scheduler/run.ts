@@ -36,6 +36,8 @@ async function main (): Promise<void> {
   // The same API with SCHEDULER_PUBLIC_SLOT_SEARCH=true: slot search without the per-request auth checks.
   const publicApi = await benchApi(db.url, { DATABASE_POOL_SIZE: '20', SCHEDULER_PUBLIC_SLOT_SEARCH: 'true' })
   const publicBase = publicApi.base
+  // As deployed with several API processes: rate-limit counts shared in Redis (one round trip per request).
+  const redisApi = await benchApi(db.url, { DATABASE_POOL_SIZE: '20', REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379' })
 
   // Five verified providers, each open 09:00-14:00 UTC on one day: 10 half-hour slots each.
   const day = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10)
@@ -73,14 +75,19 @@ async function main (): Promise<void> {
   const slotPath = `/slots?providerId=${providers[0].user.id}&from=${weekFrom}T00:00:00Z&to=${weekTo}T00:00:00Z&limit=50`
   const slotUrl = base + slotPath
   const auth = { authorization: `Bearer ${patients[1].token}` }
+  // The same patient and session, with a token from that process's own keys.
+  const redisToken = await redisApi.services.tokens.sign({ sub: patients[1].id, role: 'patient', sid: patients[1].sessionId, mfa: false })
+  const redisAuth = { authorization: `Bearer ${redisToken}` }
   const helloRuns: Run[] = []
   const slotRuns: Run[] = []
   const healthRuns: Run[] = []
   const publicRuns: Run[] = []
+  const redisRuns: Run[] = []
   for (let i = 0; i < ROUNDS; i++) {
     helloRuns.push(await cannon(helloUrl))
     slotRuns.push(await cannon(slotUrl, auth))
     publicRuns.push(await cannon(publicBase + slotPath))
+    redisRuns.push(await cannon(redisApi.base + slotPath, redisAuth))
     healthRuns.push(await cannon(`${base}/healthz`))
   }
   const avg = average
@@ -101,6 +108,7 @@ async function main (): Promise<void> {
     row('plain Fastify hello-world (baseline)', helloRuns),
     row('Bedside GET /slots, one provider, 7 days, 50 slots (signed in: token, session and consent checked; cached per process, kept current by PostgreSQL change notifications)', slotRuns),
     row('Bedside GET /slots with SCHEDULER_PUBLIC_SLOT_SEARCH=true (no auth checks)', publicRuns),
+    row('Bedside GET /slots, signed in, with REDIS_URL (rate-limit counts shared in Redis, as with several API processes)', redisRuns),
     row('Bedside GET /healthz (the full plugin stack, no auth, no database)', healthRuns),
     '', `**Slot search (default, signed in): ${(ratio * 100).toFixed(1)} % of hello-world req/s, p99 ${avg(slotRuns, 'p99').toFixed(1)} ms** (target: at least 50 %, p99 under 25 ms).`,
     `By server CPU per request: hello-world ${avg(helloRuns, 'cpuUs').toFixed(1)} µs, signed-in slot search ${avg(slotRuns, 'cpuUs').toFixed(1)} µs (${(avg(helloRuns, 'cpuUs') / avg(slotRuns, 'cpuUs') * 100).toFixed(1)} %).`,
@@ -125,7 +133,7 @@ async function main (): Promise<void> {
   writeFileSync(join(import.meta.dirname, 'RESULTS.md'), out + '\n')
   console.log(out)
 
-  await bedside.close(); await publicApi.close(); await hello.close(); await db.close()
+  await bedside.close(); await publicApi.close(); await redisApi.close(); await hello.close(); await db.close()
 }
 
 main().catch((err) => { console.error(err); process.exit(1) })
