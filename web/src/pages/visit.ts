@@ -138,6 +138,14 @@ export function visitPage (ctx: Ctx, o: VisitPageOptions): Cleanup {
         case 'producerPaused': tiles.paused(n.data.producerId, true); break
         case 'producerResumed': tiles.paused(n.data.producerId, false); break
         case 'activeSpeaker': tiles.speaker(n.data.participantId); break
+        case 'mediaRestart':
+          // The server lost this visit's media (its media node went away) and opened it again: same
+          // admission and socket, new transports; the others' new producers follow as newProducer.
+          snap = { ...snap, capabilities: n.data.capabilities, producers: [] }
+          status.textContent = 'Reconnecting video…'
+          void call.rebuild([], snap).then(() => { status.textContent = '' })
+            .catch((err: unknown) => { status.textContent = `Media did not come back: ${(err as Error).message}` })
+          break
         case 'chat': chat.add(n.data.message); break
         case 'queue': queue?.render(n.data.entries); break
         case 'visitEnded': end('The provider ended the visit. Thank you.'); break

@@ -63,6 +63,9 @@ export function createCall (o: CallOptions): Call {
   let screenTrack: MediaStreamTrack | undefined
   let generation = 0
   let restarting = false
+  // Producers announced while a build is under way: consumed once this side's transports exist
+  // (after a mediaRestart everyone rebuilds at once and announces while the others are still building).
+  let announcedDuringBuild: ProducerInfoOut[] | null = null
 
   const adapterOptions = (s: VisitSnapshot): AdapterOptions => ({
     signal: o.signal,
@@ -100,19 +103,27 @@ export function createCall (o: CallOptions): Call {
     teardown()
     snap = s
     me = s.you.participantId
-    const a = createAdapter(s.capabilities.engine, adapterOptions(s))
-    adapter = a
-    const capabilities = await a.load(s.capabilities)
-    await o.signal.request('setCapabilities', { capabilities })
-    await a.start()
-    mark('transports')
-    if (gen !== generation) return
-    await produce(o.local.getAudioTracks()[0], 'mic', micOn)
-    await produce(o.local.getVideoTracks()[0], 'camera', cameraOn)
-    if (screenTrack && screenTrack.readyState === 'live') await produce(screenTrack, 'screen', true)
-    mark('produced')
-    for (const p of others) await consume(p, gen)
-    mark('consumed')
+    const announced: ProducerInfoOut[] = []
+    announcedDuringBuild = announced
+    try {
+      const a = createAdapter(s.capabilities.engine, adapterOptions(s))
+      adapter = a
+      const capabilities = await a.load(s.capabilities)
+      await o.signal.request('setCapabilities', { capabilities })
+      await a.start()
+      mark('transports')
+      if (gen !== generation) return
+      await produce(o.local.getAudioTracks()[0], 'mic', micOn)
+      await produce(o.local.getVideoTracks()[0], 'camera', cameraOn)
+      if (screenTrack && screenTrack.readyState === 'live') await produce(screenTrack, 'screen', true)
+      mark('produced')
+      if (gen !== generation) return
+      announcedDuringBuild = null
+      for (const p of [...others, ...announced]) await consume(p, gen)
+      mark('consumed')
+    } finally {
+      if (announcedDuringBuild === announced) announcedDuringBuild = null
+    }
   }
 
   const teardown = (): void => {
@@ -142,8 +153,13 @@ export function createCall (o: CallOptions): Call {
     get sharing () { return screenTrack !== undefined },
     async start (s) { await build(s, s.producers) },
     async rebuild (others, s) { await build(s ?? snap!, others) },
-    onNewProducer (p) { void consume(p, generation) },
+    onNewProducer (p) {
+      if (announcedDuringBuild) { announcedDuringBuild.push(p); return }
+      void consume(p, generation)
+    },
     onProducerGone (producerId) {
+      const i = announcedDuringBuild?.findIndex((x) => x.producerId === producerId) ?? -1
+      if (i >= 0) announcedDuringBuild!.splice(i, 1)
       const c = consumers.get(producerId)
       if (!c) return
       consumers.delete(producerId)
