@@ -19,6 +19,8 @@ export interface RemoteEngineOptions {
   suspectMs?: number
 }
 
+const PLACE_ATTEMPTS = 5
+
 interface Placed {
   nodeId: string
   conn: NodeConnection
@@ -98,9 +100,9 @@ export async function createRemoteEngine (o: RemoteEngineOptions): Promise<Media
   }
 
   const place = async (visitId: string): Promise<RoomCapabilities> => {
-    // Each failed node is avoided from then on, so this ends after at most one try per node.
-    for (;;) {
-      const nodeId = await registry.place(visitId, { avoid: avoid() })
+    // Each failed node is avoided from then on; a bound too, as avoidance expires while slow connects time out.
+    for (let attempt = 1; ; attempt++) {
+      const nodeId = attempt > PLACE_ATTEMPTS ? null : await registry.place(visitId, { avoid: avoid() })
       if (nodeId === null) throw new MediaEngineUnavailable('no live media node')
       let conn: NodeConnection
       try {
