@@ -159,3 +159,24 @@ t.test('a node that shuts down cleanly hands its visits over at once', async (t)
   await recovers(t, api, events, visitId, other)
   t.ok(Date.now() - from < 5000, 'without waiting for a TTL')
 })
+
+t.test('with many visits, only the dead node\'s are lost, each once, and all come back on the survivor', async (t) => {
+  const cluster = nodeCluster(t)
+  const nodes = [await cluster.node('node-a'), await cluster.node('node-b')]
+  const api = await cluster.remote()
+  const events: MediaEvent[] = []
+  api.onEvent((e) => events.push(e))
+  const visits = Array.from({ length: 12 }, () => `visit-${randomUUID()}`)
+  await Promise.all(visits.map((v) => api.createRoom(v)))
+  t.same(nodes.map((n) => n.server.rooms), [6, 6], 'spread evenly by the registry')
+  const [dead, alive] = nodes as [TestNode, TestNode]
+  await dead.crash()
+  await waitFor('six roomLost', () => events.filter((e) => e.type === 'roomLost').length >= 6, 5000)
+  const lost = events.filter((e) => e.type === 'roomLost').map((e) => e.visitId)
+  t.equal(new Set(lost).size, 6, 'six distinct visits lost, each once')
+  await Promise.all(visits.map((v) => api.createRoom(v)))
+  t.equal(alive.server.rooms, 12, 'every visit now lives on the survivor')
+  t.equal(events.filter((e) => e.type === 'roomLost').length, 6, 'the survivor\'s visits were never lost')
+  await Promise.all(visits.map((v) => api.closeRoom(v)))
+  t.equal(alive.server.rooms, 0)
+})
