@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import type { Test } from 'tap'
-import WebSocket from 'ws'
+import WebSocket, { WebSocketServer } from 'ws'
 import type { MediaEngine, MediaEvent } from '../../media/engine.js'
 import { secretMatches } from '../../media/node-server.js'
 import { waitFor } from './helpers/client.js'
 import { joinNodeClient } from './helpers/werift-client.js'
-import { NODE_SECRET, nodeCluster, type TestNode } from './helpers/nodes.js'
+import { NODE_SECRET, nodeCluster, timing, type TestNode } from './helpers/nodes.js'
 
 /** Opens a raw RPC socket to a node; resolves with the HTTP status when the upgrade is refused. */
 function raw (port: number, headers: Record<string, string>): Promise<{ ws?: WebSocket; status?: number; hello?: unknown }> {
@@ -179,4 +179,34 @@ t.test('with many visits, only the dead node\'s are lost, each once, and all com
   t.equal(events.filter((e) => e.type === 'roomLost').length, 6, 'the survivor\'s visits were never lost')
   await Promise.all(visits.map((v) => api.closeRoom(v)))
   t.equal(alive.server.rooms, 0)
+})
+
+t.test('a node that stops answering (frozen, or a cut path with TCP still open) is dropped by the API\'s pings', async (t) => {
+  const cluster = nodeCluster(t)
+  // A stand-in node that answers the RPC but never pongs: what a hung process looks like from the API.
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, autoPong: false })
+  t.teardown(() => new Promise<void>((resolve) => { for (const c of wss.clients) c.terminate(); wss.close(() => resolve()) }))
+  await new Promise((resolve) => wss.once('listening', resolve))
+  let answering = true
+  wss.on('connection', (ws) => {
+    ws.send(JSON.stringify({ hello: { nodeId: 'frozen', engine: 'werift' } }))
+    ws.on('message', (m) => {
+      if (!answering) return
+      const req = JSON.parse(m.toString())
+      ws.send(JSON.stringify({ id: req.id, ok: true, result: req.method === 'createRoom' ? { engine: 'werift', codecs: { audio: [], video: [] } } : [] }))
+    })
+  })
+  const reg = cluster.registry()
+  await reg.register({ id: 'frozen', address: `ws://127.0.0.1:${(wss.address() as { port: number }).port}`, capacity: 10 })
+  t.teardown(() => reg.close({ graceful: false }))
+  const api = await cluster.remote()
+  const events: MediaEvent[] = []
+  api.onEvent((e) => events.push(e))
+  const visitId = `visit-${randomUUID()}`
+  await api.createRoom(visitId)
+  answering = false
+  const from = Date.now()
+  await waitFor('roomLost from the ping timeout', () => events.some((e) => e.type === 'roomLost' && e.visitId === visitId), 5000)
+  const ms = Date.now() - from
+  t.ok(ms < 4 * timing.heartbeatMs, `lost ${ms} ms after the node went quiet (pings every ${timing.heartbeatMs} ms)`)
 })
