@@ -3,6 +3,8 @@ import { Conflict, Forbidden, Unprocessable } from '../core/errors.js'
 import { appointmentStore, type AppointmentRow, type AppointmentStatus } from './appointment-store.js'
 import { calendarStore } from './calendar-store.js'
 import { visibleTo } from './booking.js'
+import { UndecryptableError } from '../core/crypto/phi.js'
+import { ShreddedSubjectError } from '../core/crypto/vault.js'
 import { apptField, auditFrom, type ActionContext, type SchedulerDeps } from './context.js'
 import { enqueueReminders } from './reminders.js'
 
@@ -68,16 +70,26 @@ export interface AppointmentView {
   startsAt: string; endsAt: string; checkedInAt: string | null; version: number; reason?: string
 }
 
-/**
- * The reason is PHI: opened only for the patient and their provider; staff
- * book and move visits without reading it (minimum necessary).
- */
-export function toView (d: Pick<SchedulerDeps, 'phi'>, c: ActionContext, a: AppointmentRow, withReason = true): AppointmentView {
-  const v: AppointmentView = {
+/** What every appointment answer holds; the reason only comes from readReason(). */
+export function toView (a: AppointmentRow): AppointmentView {
+  return {
     id: a.id, patientId: a.patientId, providerId: a.providerId, visitTypeId: a.visitTypeId, status: a.status,
     startsAt: a.startsAt.toISOString(), endsAt: a.endsAt.toISOString(), checkedInAt: a.checkedInAt?.toISOString() ?? null, version: a.version
   }
+}
+
+/**
+ * The reason is PHI: opened only for the patient and their provider; staff
+ * book and move visits without reading it (minimum necessary). Undefined when
+ * there is none or the patient was erased (their key is gone).
+ */
+export async function readReason (d: Pick<SchedulerDeps, 'vault'>, c: ActionContext, a: AppointmentRow): Promise<string | undefined> {
   const mayRead = (c.actor.role === 'patient' && a.patientId === c.actor.id) || (c.actor.role === 'provider' && a.providerId === c.actor.id)
-  if (withReason && mayRead && a.reasonSealed) v.reason = d.phi.open(a.reasonSealed, apptField(a.id, 'reason'))
-  return v
+  if (!mayRead || !a.reasonSealed) return undefined
+  try {
+    return await d.vault.open(a.reasonSealed, apptField(a.id, 'reason'))
+  } catch (err) {
+    if (err instanceof ShreddedSubjectError || (err instanceof UndecryptableError && err.reason === 'shredded')) return undefined
+    throw err
+  }
 }

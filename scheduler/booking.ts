@@ -90,7 +90,7 @@ export async function book (d: SchedulerDeps, c: ActionContext, i: BookInput): P
       const row = await appointmentStore(tx).insert({
         id, patientId: i.patientId, providerId: i.providerId, visitTypeId: i.visitTypeId, status: i.status,
         startsAt: new Date(i.startsAt), endsAt: new Date(busy.visitEnd), busyFrom: new Date(busy.start), busyUntil: new Date(busy.end),
-        reasonSealed: i.reason ? d.phi.seal(i.reason, apptField(id, 'reason')) : null,
+        reasonSealed: i.reason ? await d.vault.seal(i.patientId, i.reason, apptField(id, 'reason'), tx) : null,
         bookedBy: c.actor.id, idempotencyKey: key, requestHash: key ? requestHash(i) : null
       })
       await appendAudit(tx, auditFrom(c, {
@@ -141,7 +141,7 @@ export async function cancel (d: SchedulerDeps, c: ActionContext, id: string, re
     const store = appointmentStore(tx)
     const a = visibleTo(c, await store.get(id, true))
     assertMayChange(d, c, a, reason, 'cancelled')
-    const updated = await store.cancel(id, c.actor.id, reason ? d.phi.seal(reason, apptField(id, 'cancel_reason')) : null)
+    const updated = await store.cancel(id, c.actor.id, reason ? await d.vault.seal(a.patientId, reason, apptField(id, 'cancel_reason'), tx) : null)
     const withdrawn = await cancelReminders(tx, id)
     await appendAudit(tx, auditFrom(c, {
       action: 'appointment.cancel', outcome: 'success', targetType: 'appointment', targetId: id,

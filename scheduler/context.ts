@@ -1,6 +1,7 @@
 import type { Config } from '../config/load.js'
 import type { AuditEntry } from '../core/audit/audit-log.js'
 import type { PhiCipher } from '../core/crypto/phi.js'
+import type { PhiVault } from '../core/crypto/vault.js'
 import type { Db } from '../core/db/db.js'
 import type { Role } from '../core/roles.js'
 import type { ProviderVerifiedCheck } from './provider-verification.js'
@@ -14,6 +15,8 @@ export interface ActionContext { actor: Actor; requestId: string; ip: string }
 export interface SchedulerDeps {
   db: Db
   phi: PhiCipher
+  /** Seals a patient's PHI (visit reasons) with their data key, so erasing them shreds it, backups included. */
+  vault: PhiVault
   settings: Config['scheduler']
   publicUrl: string
   isProviderVerified: ProviderVerifiedCheck

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config/load.js'
 import type { PhiCipher } from '../core/crypto/phi.js'
+import type { PhiVault } from '../core/crypto/vault.js'
 import type { Db } from '../core/db/db.js'
 import type { MessageTemplate } from '../core/messages/template.js'
 import type { SchedulerDeps } from './context.js'
@@ -16,6 +17,8 @@ import { createSlotSearch } from './slot-search.js'
 export interface SchedulerOptions {
   db: Db
   phi: PhiCipher
+  /** The server's one PHI vault (its data-key cache must be the one erasure clears). */
+  vault: PhiVault
   config: Config
   /** Whether a provider passed identity verification (the server passes the records module's check). */
   isProviderVerified: ProviderVerifiedCheck
@@ -37,7 +40,7 @@ export default async function scheduler (f: FastifyInstance, o: SchedulerOptions
   const s = o.config.scheduler
   const isProviderVerified = o.isProviderVerified
   const deps: SchedulerDeps = {
-    db: o.db, phi: o.phi, settings: s, publicUrl: o.config.server.publicUrl, isProviderVerified, now: Date.now,
+    db: o.db, phi: o.phi, vault: o.vault, settings: s, publicUrl: o.config.server.publicUrl, isProviderVerified, now: Date.now,
     slots: createSlotSearch(o.db, { maxProviders: s.searchMaxProviders, cacheMs: s.slotCacheMs, changes: o.db.changes, isProviderVerified })
   }
   await f.register(calendarRoutes, deps)

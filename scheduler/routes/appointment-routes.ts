@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { appendAudit } from '../../core/audit/audit-log.js'
 import { BadRequest, Forbidden } from '../../core/errors.js'
-import { checkIn, setStatus, toView } from '../appointment-status.js'
+import { checkIn, readReason, setStatus, toView } from '../appointment-status.js'
 import { appointmentStore } from '../appointment-store.js'
 import { book, cancel, reschedule, visibleTo } from '../booking.js'
 import { actionContext, auditFrom, type SchedulerDeps } from '../context.js'
@@ -34,7 +34,7 @@ export default async function appointmentRoutes (fastify: FastifyInstance, d: Sc
       reason: b.reason, status: b.status ?? 'booked', idempotencyKey: req.headers['idempotency-key']
     })
     if (replayed) reply.header('idempotent-replayed', 'true')
-    return reply.code(replayed ? 200 : 201).send(toView(d, c, appointment, false))
+    return reply.code(replayed ? 200 : 201).send(toView(appointment))
   })
 
   f.get('/appointments', {
@@ -53,7 +53,7 @@ export default async function appointmentRoutes (fastify: FastifyInstance, d: Sc
       patientId, providerId, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined,
       statuses: q.status, limit: q.limit ?? 50
     })
-    return { appointments: rows.map((a) => toView(d, c, a, false)) }
+    return { appointments: rows.map(toView) }
   })
 
   f.get('/appointments/:id', {
@@ -62,7 +62,8 @@ export default async function appointmentRoutes (fastify: FastifyInstance, d: Sc
   }, async (req) => {
     const c = actionContext(req)
     const a = visibleTo(c, await appointmentStore(d.db).get(req.params.id))
-    const view = toView(d, c, a)
+    const view = toView(a)
+    view.reason = await readReason(d, c, a)
     if (view.reason !== undefined) {
       await appendAudit(d.db, auditFrom(c, { action: 'appointment.read-reason', outcome: 'success', targetType: 'appointment', targetId: a.id }))
     }
@@ -74,7 +75,7 @@ export default async function appointmentRoutes (fastify: FastifyInstance, d: Sc
     schema: { tags, params: IdParams, body: CancelBody, response: { 200: Appointment, ...errors(404, 409, 422) } }
   }, async (req) => {
     const c = actionContext(req)
-    return toView(d, c, await cancel(d, c, req.params.id, req.body.reason), false)
+    return toView(await cancel(d, c, req.params.id, req.body.reason))
   })
 
   f.post('/appointments/:id/reschedule', {
@@ -83,7 +84,7 @@ export default async function appointmentRoutes (fastify: FastifyInstance, d: Sc
   }, async (req) => {
     const c = actionContext(req)
     const b = req.body
-    return toView(d, c, await reschedule(d, c, req.params.id, { startsAt: Date.parse(b.startsAt), visitTypeId: b.visitTypeId, reason: b.reason }), false)
+    return toView(await reschedule(d, c, req.params.id, { startsAt: Date.parse(b.startsAt), visitTypeId: b.visitTypeId, reason: b.reason }))
   })
 
   f.post('/appointments/:id/status', {
@@ -91,7 +92,7 @@ export default async function appointmentRoutes (fastify: FastifyInstance, d: Sc
     schema: { tags, params: IdParams, body: StatusBody, response: { 200: Appointment, ...errors(403, 404, 409, 422) } }
   }, async (req) => {
     const c = actionContext(req)
-    return toView(d, c, await setStatus(d, c, req.params.id, req.body.status), false)
+    return toView(await setStatus(d, c, req.params.id, req.body.status))
   })
 
   f.post('/appointments/:id/check-in', {
@@ -99,7 +100,7 @@ export default async function appointmentRoutes (fastify: FastifyInstance, d: Sc
     schema: { tags, params: IdParams, response: { 200: Appointment, ...errors(404, 409, 422) } }
   }, async (req) => {
     const c = actionContext(req)
-    return toView(d, c, await checkIn(d, c, req.params.id), false)
+    return toView(await checkIn(d, c, req.params.id))
   })
 
   f.get('/appointments/:id/reminders', {

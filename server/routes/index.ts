@@ -4,6 +4,7 @@ import health from './health.js'
 import { accountTemplates } from '../notify/account-templates.js'
 import messageWorker from '../notify/message-worker.js'
 import { alertTemplates } from '../phi/alert-templates.js'
+import phiVault from '../phi/plugin.js'
 import { isProviderVerified } from '../phi/providers.js'
 import signalling from '../../signalling/plugin.js'
 import turn from '../../turn/plugin.js'
@@ -12,9 +13,11 @@ import turn from '../../turn/plugin.js'
 export async function registerRoutes (f: FastifyInstance): Promise<void> {
   await f.register(health)
   await f.register(authRoutes)
+  // The one PHI vault, before every area that seals a patient's data with their key.
+  await f.register(phiVault)
   const scheduler = await import('../../scheduler/plugin.js')
   await f.register(scheduler.default, {
-    db: f.db, phi: f.phi, config: f.config, isProviderVerified: (id: string) => isProviderVerified(f.db, id)
+    db: f.db, phi: f.phi, vault: f.phiVault, config: f.config, isProviderVerified: (id: string) => isProviderVerified(f.db, id)
   })
   // TURN before signalling: visits hand out the TURN plugin's credentials.
   await f.register(turn, { config: f.config })

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { buildTestApp } from '../helpers/app.js'
 import { bearer, createTestUser } from '../helpers/users.js'
-import { bookBody, dayAt, providerWithCalendar } from './helpers.js'
+import { bookBody, dayAt, gridStart, providerWithCalendar } from './helpers.js'
 
 const REASON = 'Chest pain since Tuesday PHI-MARKER-7731'
 
@@ -20,7 +20,7 @@ t.test('booking, conflicts, availability, idempotency, cancel and reschedule', a
 
   const row = await app.db.query<{ reason_sealed: Buffer }>('SELECT reason_sealed FROM appointments WHERE id = $1', [appt.id])
   t.notMatch(row.rows[0].reason_sealed.toString('latin1'), /PHI-MARKER/, 'reason is sealed at rest')
-  t.equal(app.phi.open(row.rows[0].reason_sealed, { table: 'appointments', column: 'reason', row: appt.id }), REASON)
+  t.equal(await app.phiVault.open(row.rows[0].reason_sealed, { table: 'appointments', column: 'reason', row: appt.id }), REASON, 'with the patient\'s data key')
 
   const clash = await app.inject({ method: 'POST', url: '/appointments', headers: bearer(bob), payload: bookBody(provider.id, visitTypeId, at) })
   t.equal(clash.statusCode, 409)
@@ -97,7 +97,7 @@ t.test('patient cut-off: too late online, provider and staff still can with a re
   const { app } = await buildTestApp(t, { SCHEDULER_PATIENT_CANCEL_CUTOFF_MINUTES: '1440' })
   const { provider, visitTypeId } = await providerWithCalendar(app)
   const pat = await createTestUser(app, 'patient')
-  const soon = new Date(Math.ceil((Date.now() + 3 * 3600_000) / 1800_000) * 1800_000)
+  const soon = gridStart(180)
   const res = await app.inject({ method: 'POST', url: '/appointments', headers: bearer(pat), payload: bookBody(provider.id, visitTypeId, soon) })
   t.equal(res.statusCode, 201, res.body)
   const id = res.json().id
