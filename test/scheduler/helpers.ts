@@ -45,10 +45,13 @@ export async function providerWithCalendar (app: FastifyInstance, spec: Calendar
   return { provider, visitTypes, visitTypeId: visitTypes[0].id }
 }
 
-/** The next start on a 30-minute grid at least `minutesAhead` from now (UTC calendar, rules from 00:00). */
+/** The next start on a 30-minute grid at least `minutesAhead` from now that the default all-week rules (00:00-23:59 UTC) allow. */
 export function gridStart (minutesAhead: number, stepMinutes = 30): Date {
   const step = stepMinutes * 60_000
-  return new Date(Math.ceil((Date.now() + minutesAhead * 60_000) / step) * step)
+  const start = new Date(Math.ceil((Date.now() + minutesAhead * 60_000) / step) * step)
+  // The default rules end at 23:59: a visit that would run past it starts at the next midnight instead.
+  const endOfDay = Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), start.getUTCDate(), 23, 59)
+  return start.getTime() + step > endOfDay ? new Date(endOfDay + 60_000) : start
 }
 
 export const bookBody = (providerId: string, visitTypeId: string, startsAt: Date, extra: object = {}) =>
