@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { Value } from '@sinclair/typebox/value'
 import type { Section, SectionValues, Setting } from './define.js'
 import { sections } from './sections.js'
-import { productionProblems } from './production.js'
+import { productionProblems, type ProcessRole } from './production.js'
 
 type Sections = typeof sections
 export type Config = { [K in keyof Sections]: SectionValues<Sections[K]> }
@@ -18,6 +18,8 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv
   /** Values that win over the environment; tests use this instead of mutating process.env. */
   overrides?: Record<string, string | undefined>
+  /** The process starting, for its production rules; default the API. */
+  role?: ProcessRole
 }
 
 /**
@@ -62,7 +64,7 @@ export function loadConfig (opts: LoadOptions = {}): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems)
   const config = out as Config
-  const prod = config.server.env === 'production' ? productionProblems(config) : []
+  const prod = config.server.env === 'production' ? productionProblems(config, opts.role) : []
   if (prod.length > 0) throw new ConfigError(prod)
   return config
 }

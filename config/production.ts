@@ -1,10 +1,16 @@
 import type { Config } from './load.js'
 
+/** Which Bedside process is starting: each holds different secrets, so each has its own production rules. */
+export type ProcessRole = 'api' | 'turn' | 'media-node'
+
 /**
  * What a hospital must not run in production. Each problem names the setting
- * and what to do, so the process stops with an answer, not a riddle.
+ * and what to do, so the process stops with an answer, not a riddle. The TURN
+ * server and media nodes hold no PHI, tokens or database: they check their own
+ * settings at start (turn/settings.ts, media/settings.ts) instead of these.
  */
-export function productionProblems (config: Config): string[] {
+export function productionProblems (config: Config, role: ProcessRole = 'api'): string[] {
+  if (role !== 'api') return []
   const problems: string[] = []
   const { server, stores, auth, phi } = config
   const tls = server.tlsCertFile !== undefined && server.tlsKeyFile !== undefined

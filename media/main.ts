@@ -13,9 +13,8 @@ import { mediaNodeAddress, mediaNodeId, mediaNodeProblems } from './settings.js'
  * REDIS_URL and MEDIA_NODE_SECRET. SIGTERM hands its visits over first.
  */
 async function main (): Promise<void> {
-  // config/production.ts guards the API (TLS, database, JWT and PHI keys); a media node holds none of
-  // those, so it is validated as a node instead (mediaNodeProblems) rather than refused for lacking them.
-  const config = loadConfig({ overrides: { NODE_ENV: process.env.NODE_ENV === 'production' ? 'development' : process.env.NODE_ENV } })
+  // A media node holds no PHI, tokens or database: its own rules (mediaNodeProblems), not the API's.
+  const config = loadConfig({ role: 'media-node' })
   const problems = mediaNodeProblems(config, 'node')
   if (problems.length > 0) throw new ConfigError(problems)
   const log = pino(loggerOptions(config.server.logLevel, { base: { process: 'media-node' } }))

@@ -8,7 +8,7 @@ import { turnConfigProblems, turnServerOptions } from './settings.js'
  * `npx tsx turn/main.ts`. Same configuration as the API; it needs TURN_SECRET.
  */
 async function main (): Promise<void> {
-  const config = loadConfig()
+  const config = loadConfig({ role: 'turn' })
   const problems = turnConfigProblems(config)
   if (problems.length > 0) throw new ConfigError(problems)
   const turn = createTurnServer({

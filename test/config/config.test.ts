@@ -55,6 +55,12 @@ t.test('CONFIG_FILE supplies settings; the environment wins; unknown keys are re
   t.throws(() => load({ CONFIG_FILE: file }), /could not be read as JSON/)
 })
 
+t.test('the TURN server and media nodes are not held to the API\'s production rules (they hold no PHI, tokens or database)', async (t) => {
+  t.throws(() => loadConfig({ env: { NODE_ENV: 'production' } }), /needs PHI_KEYRING_FILE/, 'the API is')
+  t.equal(loadConfig({ env: { NODE_ENV: 'production' }, role: 'turn' }).server.env, 'production')
+  t.equal(loadConfig({ env: { NODE_ENV: 'production' }, role: 'media-node' }).server.env, 'production')
+})
+
 t.test('production refuses insecure settings', async (t) => {
   const err = t.throws(() => load({ NODE_ENV: 'production' })) as ConfigError
   const text = err.message
