@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { appendAudit } from '../core/audit/audit-log.js'
-import type { PhiCipher } from '../core/crypto/phi.js'
+import type { PhiVault } from '../core/crypto/vault.js'
 import type { Db } from '../core/db/db.js'
 import { actorOf, type Participant } from './participant.js'
 import type { ChatMessage } from './protocol.js'
@@ -10,19 +10,22 @@ import type { Visit } from './visit.js'
 export const chatSealContext = (id: string) => ({ table: 'chat_messages', column: 'text', row: id })
 
 /**
- * Stores the message sealed and its audit entry (who, which message, never
- * the text) in one transaction, then delivers it to the admitted
- * participants present now.
+ * Stores the message sealed with the patient's data key (erasing the patient
+ * shreds it, backups included) and its audit entry (who, which message, never
+ * the text) in one transaction, then delivers it to the admitted participants
+ * present now.
  */
-export async function sendChat (db: Db, phi: PhiCipher, visit: Visit, p: Participant, text: string): Promise<ChatMessage> {
+export async function sendChat (db: Db, vault: PhiVault, visit: Visit, p: Participant, text: string): Promise<ChatMessage> {
   const id = randomUUID()
   const actor = actorOf(p)
   const sentAt = await db.transaction(async (tx) => {
+    const appt = await tx.query<{ patient_id: string }>('SELECT patient_id FROM appointments WHERE id = $1', [visit.appointmentId])
+    const sealed = await vault.seal(appt.rows[0].patient_id, text, chatSealContext(id), tx)
     const { rows } = await tx.query<{ sent_at: Date }>(
       `INSERT INTO chat_messages (id, visit_id, participant_id, sender_user_id, sender_guest_id, text)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING sent_at`,
       [id, visit.id, p.id, p.identity.kind === 'user' ? p.identity.userId : null,
-        p.identity.kind === 'guest' ? p.identity.guestId : null, phi.seal(text, chatSealContext(id))])
+        p.identity.kind === 'guest' ? p.identity.guestId : null, sealed])
     await appendAudit(tx, {
       action: 'visit.chat', outcome: 'success', ...actor, targetType: 'appointment', targetId: visit.appointmentId,
       details: { visitId: visit.id, participantId: p.id, messageId: id }

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { PhiCipher } from '../core/crypto/phi.js'
+import type { PhiVault } from '../core/crypto/vault.js'
 import type { Db } from '../core/db/db.js'
 import type { MediaEngine } from '../media/engine.js'
 import { sendChat } from './chat.js'
@@ -14,7 +14,7 @@ export interface HandlerContext {
   visit: Visit
   p: Participant
   db: Db
-  phi: PhiCipher
+  vault: PhiVault
   guests: GuestStore
   engine: () => Promise<MediaEngine>
   log: FastifyBaseLogger
@@ -69,5 +69,5 @@ export const handlers: Record<Exclude<MethodName, 'join' | 'resume'>, Handler> =
   closeProducer: media('closeProducer'),
   restartIce: media('restartIce'),
 
-  chat: async (c, d: DataOf<'chat'>) => ({ message: await sendChat(c.db, c.phi, c.visit, c.p, d.text) })
+  chat: async (c, d: DataOf<'chat'>) => ({ message: await sendChat(c.db, c.vault, c.visit, c.p, d.text) })
 }

@@ -33,7 +33,7 @@ export default fp<SignallingPluginOptions>(async function signalling (f: Fastify
   // The TURN plugin's issuer when it is registered (same secret either way).
   const turn = f.hasDecorator('turn') ? (f as unknown as { turn: { issue (r: TurnCredentialRequest): TurnCredentials } }).turn : undefined
   const svc = createSignalling({
-    config: f.config, db: f.db, phi: f.phi, log: f.log, engine: opts.engine,
+    config: f.config, db: f.db, phi: f.phi, vault: f.phiVault, log: f.log, engine: opts.engine,
     issueTurn: turn ? (r) => turn.issue(r) : undefined
   })
   f.decorate('signalling', svc)

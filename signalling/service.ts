@@ -3,6 +3,7 @@ import type { WebSocket } from 'ws'
 import { ConfigError, type Config } from '../config/load.js'
 import { appendAudit } from '../core/audit/audit-log.js'
 import type { PhiCipher } from '../core/crypto/phi.js'
+import type { PhiVault } from '../core/crypto/vault.js'
 import type { Db } from '../core/db/db.js'
 import { createMediaEngine, type MediaEngine } from '../media/engine.js'
 import { connectMediaNodes } from '../media/remote-setup.js'
@@ -22,6 +23,8 @@ export interface SignallingDeps {
   config: Config
   db: Db
   phi: PhiCipher
+  /** The server's PHI vault: chat is sealed with the patient's data key. */
+  vault: PhiVault
   log: FastifyBaseLogger
   /** An engine the caller owns (tests); otherwise one is created from config.media on first use and closed with the service. */
   engine?: MediaEngine
@@ -31,7 +34,7 @@ export interface SignallingDeps {
 
 /** Everything behind GET /ws and the ticket routes, one per API process. */
 export function createSignalling (deps: SignallingDeps) {
-  const { config, db, phi, log } = deps
+  const { config, db, phi, vault, log } = deps
   const s = config.signalling
   const tickets = createTicketStore(db, s.ticketTtl)
   const guests = createGuestStore(db, phi, s.guestInviteTtl)
@@ -131,7 +134,7 @@ export function createSignalling (deps: SignallingDeps) {
         throw err
       }
     },
-    context: (visit, p) => ({ visit, p, db, phi, guests, engine, log }),
+    context: (visit, p) => ({ visit, p, db, vault, guests, engine, log }),
     track (c) { connections.add(c); return () => connections.delete(c) }
   }
 

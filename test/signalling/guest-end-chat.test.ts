@@ -64,8 +64,11 @@ t.test('guest invite, chat and the end of the visit', async (t) => {
     t.same((await guest.next('chat')).message, sent.message)
     const { rows } = await app.db.query<{ id: string; text: Buffer }>('SELECT id, text FROM chat_messages WHERE id = $1', [sent.message.messageId])
     t.notOk(Buffer.from(rows[0].text).includes('penicillin'), 'ciphertext only')
-    t.equal(app.phi.open(Buffer.from(rows[0].text), chatSealContext(rows[0].id)), text, 'opens with its row context')
-    t.throws(() => app.phi.open(Buffer.from(rows[0].text), chatSealContext('00000000-0000-4000-8000-000000000000')), 'not with another row')
+    t.equal(await app.phiVault.open(Buffer.from(rows[0].text), chatSealContext(rows[0].id)), text, 'opens with its row context')
+    t.equal(app.phi.dataKeyIdOf(Buffer.from(rows[0].text)),
+      (await app.db.query<{ id: string }>('SELECT k.id FROM phi_data_keys k JOIN users u ON u.id = k.subject_id WHERE u.id = $1', [patient.id])).rows[0]?.id,
+      'sealed with the patient\'s data key (erasing the patient shreds it)')
+    await t.rejects(app.phiVault.open(Buffer.from(rows[0].text), chatSealContext('00000000-0000-4000-8000-000000000000')), 'not with another row')
     const audit = await app.db.query<{ details: unknown }>("SELECT details FROM audit_log WHERE action = 'visit.chat'")
     t.equal(audit.rows.length, 2)
     t.notMatch(JSON.stringify(audit.rows), /penicillin|private question/)
