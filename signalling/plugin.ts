@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { Type } from '@sinclair/typebox'
@@ -24,6 +25,17 @@ const TicketReply = Type.Object({
   ws: Type.String()
 })
 const Token = Type.String({ minLength: 20, maxLength: 200, pattern: '^[A-Za-z0-9_-]+$' })
+const WsQuery = Type.Object({ route: Type.Optional(Type.String({ pattern: '^[0-9a-f]{16}$' })) }, { additionalProperties: false })
+
+/**
+ * Where a visit's sockets connect. A visit lives in one API process, so with
+ * several behind a proxy every participant must reach the same one: `route`
+ * is the same for everyone in a visit and says nothing else about it (a
+ * truncated hash of the appointment id), for the proxy to hash on
+ * (nginx: `hash $arg_route consistent;`). The server itself ignores it.
+ */
+export const visitSocketPath = (appointmentId: string): string =>
+  `/ws?route=${createHash('sha256').update(`bedside-visit-route:${appointmentId}`).digest('hex').slice(0, 16)}`
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 429: ErrorBody }
 
 /** GET /ws, visit tickets and guest invites. */
@@ -50,7 +62,10 @@ export default fp<SignallingPluginOptions>(async function signalling (f: Fastify
     websocket: true,
     config: { access: 'public' },
     onRequest: checkOrigin,
-    schema: { tags: ['Visits'], summary: 'Visit signalling WebSocket (protocol v1, see signalling/PROTOCOL.md); send join with a visit ticket first' }
+    schema: {
+      tags: ['Visits'], querystring: WsQuery,
+      summary: 'Visit signalling WebSocket (protocol v1, see signalling/PROTOCOL.md); send join with a visit ticket first. Connect to the `ws` path a ticket reply gives.'
+    }
   }, (socket, req) => { svc.accept(socket, { requestId: req.id, ip: req.ip }) })
 
   f.post('/visits/:appointmentId/ticket', {
@@ -71,7 +86,7 @@ export default fp<SignallingPluginOptions>(async function signalling (f: Fastify
     }
     const issued = await svc.tickets.issue(appointmentId, { kind: 'user', userId: user.id, role: role as 'patient' })
     await req.audit({ action: 'visit.ticket.issue', outcome: 'success', targetType: 'appointment', targetId: appointmentId, details: { role } })
-    return reply.code(201).send({ ticket: issued.ticket, expiresAt: issued.expiresAt.toISOString(), protocolVersion: PROTOCOL_VERSION, ws: '/ws' })
+    return reply.code(201).send({ ticket: issued.ticket, expiresAt: issued.expiresAt.toISOString(), protocolVersion: PROTOCOL_VERSION, ws: visitSocketPath(appointmentId) })
   })
 
   f.post('/visits/:appointmentId/guests', {
@@ -120,6 +135,6 @@ export default fp<SignallingPluginOptions>(async function signalling (f: Fastify
     assertJoinable(appt, window)
     const issued = await svc.tickets.issue(guest.appointmentId, { kind: 'guest', guestId: guest.guestId, role: 'guest' })
     await req.audit({ action: 'visit.guest.redeem', outcome: 'success', actorId: guest.guestId, actorRole: 'guest', targetType: 'appointment', targetId: guest.appointmentId, details: { inviteId: guest.guestId } })
-    return reply.code(201).send({ ticket: issued.ticket, expiresAt: issued.expiresAt.toISOString(), appointmentId: guest.appointmentId, protocolVersion: PROTOCOL_VERSION, ws: '/ws' })
+    return reply.code(201).send({ ticket: issued.ticket, expiresAt: issued.expiresAt.toISOString(), appointmentId: guest.appointmentId, protocolVersion: PROTOCOL_VERSION, ws: visitSocketPath(guest.appointmentId) })
   })
 }, { name: 'signalling', dependencies: ['services', 'access', 'audit'] })

@@ -1,3 +1,4 @@
+import WebSocket from 'ws'
 import t from 'tap'
 import { bearer, createTestUser } from '../helpers/users.js'
 import { CloseCodes } from '../../signalling/protocol.js'
@@ -33,7 +34,21 @@ t.test('visit tickets', async (t) => {
     const res = await post(bearer(patient))
     const body = res.json()
     t.match(body.ticket, /^vt_[A-Za-z0-9_-]{43}$/)
-    t.equal(body.ws, '/ws')
+    t.match(body.ws, /^\/ws\?route=[0-9a-f]{16}$/, 'a socket path with a routing key')
+    t.equal((await post(bearer(provider))).json().ws, body.ws, 'the same for everyone in the visit, so a proxy sends them to one API process')
+    t.notMatch(body.ws, new RegExp(appointmentId.slice(0, 8)), 'which says nothing of the appointment')
+    const upgraded = await new Promise<boolean>((resolve) => {
+      const ws = new WebSocket(url.replace(/\/ws$/, body.ws))
+      ws.once('open', () => { ws.close(); resolve(true) })
+      ws.once('error', () => resolve(false))
+    })
+    t.ok(upgraded, 'the path opens a socket')
+    const bad = await new Promise<boolean>((resolve) => {
+      const ws = new WebSocket(url + '?route=../../etc')
+      ws.once('open', () => { ws.close(); resolve(true) })
+      ws.once('error', () => resolve(false))
+    })
+    t.notOk(bad, 'a malformed routing key is refused')
     t.notOk(body.ticket.includes('.'), 'no JWT')
     const stored = await app.db.query<{ n: number }>("SELECT count(*)::int AS n FROM visit_tickets WHERE encode(token_hash, 'escape') LIKE '%' || $1 || '%'", [body.ticket])
     t.equal(stored.rows[0].n, 0, 'plain ticket not in the database')
@@ -69,7 +84,13 @@ t.test('visit tickets', async (t) => {
 
   t.test('the ticket is read from the first message, never from the URL', async (t) => {
     const ticket = await ticketFor(app, patient, appointmentId)
-    const c = await Client.open(`${url}?ticket=${ticket}`)
+    const refused = await new Promise<boolean>((resolve) => {
+      const ws = new WebSocket(`${url}?ticket=${ticket}`)
+      ws.once('open', () => { ws.close(); resolve(false) })
+      ws.once('error', () => resolve(true))
+    })
+    t.ok(refused, 'a ticket in the URL is refused before the socket opens')
+    const c = await Client.open(url)
     const { code } = await c.closed
     t.equal(code, CloseCodes.joinTimeout, 'a socket that sends no join is closed after the join timeout')
     const again = await Client.open(url)
