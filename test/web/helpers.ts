@@ -70,10 +70,12 @@ export interface Browser { page: Page; context: BrowserContext; problems: string
  * RTCPeerConnection the page makes is recorded (for getStats) and CSP
  * violations and page errors are collected.
  */
-export async function openBrowser (t: Test, o: { viewport?: { width: number; height: number }; relay?: boolean } = {}): Promise<Browser> {
+export async function openBrowser (t: Test, o: { viewport?: { width: number; height: number }; relay?: boolean; cameras?: number } = {}): Promise<Browser> {
   const dir = await mkdtemp(join(tmpdir(), 'bds-web-'))
+  // Chromium's fake capture offers one camera unless told how many (device-count also adds fake_device_1...).
+  const args = o.cameras ? CHROMIUM_FLAGS.map((f) => f === '--use-fake-device-for-media-stream' ? `${f}=device-count=${o.cameras}` : f) : CHROMIUM_FLAGS
   const context = await chromium.launchPersistentContext(dir, {
-    executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true, viewport: o.viewport ?? { width: 1280, height: 800 }
+    executablePath: CHROMIUM, args, headless: true, viewport: o.viewport ?? { width: 1280, height: 800 }
   })
   t.teardown(async () => { await context.close(); await rm(dir, { recursive: true, force: true }) })
   await context.addInitScript(({ relay }) => {

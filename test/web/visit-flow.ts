@@ -35,6 +35,8 @@ export async function toWaitingRoom (t: Test, o: {
   relay?: boolean; settings?: Record<string, string>; patientViewport?: { width: number; height: number }
   /** The patient is relay-only through a UDP gate in front of TURN, so a test can cut its media path. */
   gatedPatient?: boolean
+  /** Fake cameras in the patient's browser (Chromium's default is one). */
+  patientCameras?: number
 } = {}): Promise<Visit> {
   const started = Date.now()
   const turn = await startTurn(t)
@@ -51,7 +53,7 @@ export async function toWaitingRoom (t: Test, o: {
   await createAppointment(app, pu.user, dr.user)
 
   const provider = await openBrowser(t, { relay: o.relay })
-  const patient = await openBrowser(t, { relay: o.relay || o.gatedPatient, viewport: o.patientViewport })
+  const patient = await openBrowser(t, { relay: o.relay || o.gatedPatient, viewport: o.patientViewport, cameras: o.patientCameras })
   await signIn(provider.page, base, dr)
   await provider.page.getByRole('button', { name: /^Start visit/ }).click()
   await provider.page.getByRole('heading', { name: 'Video visit' }).waitFor()

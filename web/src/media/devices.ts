@@ -6,6 +6,8 @@ export interface LocalMedia {
   stream: MediaStream
   camera: DeviceStatus
   microphone: DeviceStatus
+  /** Remembered devices that are gone (unplugged): the browser's default was used instead. */
+  fellBack: Array<'camera' | 'microphone'>
 }
 
 const statusOf = (err: unknown): DeviceStatus => {
@@ -15,24 +17,62 @@ const statusOf = (err: unknown): DeviceStatus => {
   return 'error'
 }
 
+const CAMERA: MediaTrackConstraints = { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 20 } }
+const MICROPHONE: MediaTrackConstraints = { echoCancellation: true, noiseSuppression: true }
+
+/**
+ * One camera or microphone track. With a device id it asks for exactly that
+ * device; when the device is gone (unplugged since it was chosen) it takes
+ * the browser's default instead and says so, rather than leaving the user
+ * without a camera. Refused access is not retried: that answer stands.
+ */
+export async function openTrack (kind: 'camera' | 'microphone', deviceId?: string): Promise<{ track: MediaStreamTrack; fellBack: boolean }> {
+  const base = kind === 'camera' ? CAMERA : MICROPHONE
+  const ask = async (c: MediaTrackConstraints): Promise<MediaStreamTrack> => {
+    const s = await navigator.mediaDevices.getUserMedia(kind === 'camera' ? { video: c } : { audio: c })
+    const t = kind === 'camera' ? s.getVideoTracks()[0] : s.getAudioTracks()[0]
+    if (!t) throw new DOMException('no track', 'NotFoundError')
+    return t
+  }
+  if (!deviceId) return { track: await ask(base), fellBack: false }
+  try {
+    return { track: await ask({ ...base, deviceId: { exact: deviceId } }), fellBack: false }
+  } catch (err) {
+    if (statusOf(err) !== 'missing') throw err
+    return { track: await ask(base), fellBack: true }
+  }
+}
+
 /**
  * Camera and microphone, each asked for on its own so one refused or missing
- * device does not cost the other.
+ * device does not cost the other. `prefs` names the devices the user chose
+ * on the device check (remembered on this browser).
  */
-export async function openLocalMedia (): Promise<LocalMedia> {
+export async function openLocalMedia (prefs: { camera?: string; microphone?: string } = {}): Promise<LocalMedia> {
   const stream = new MediaStream()
-  let camera: DeviceStatus = 'ok'
-  let microphone: DeviceStatus = 'ok'
-  if (!navigator.mediaDevices?.getUserMedia) return { stream, camera: 'error', microphone: 'error' }
-  try {
-    const v = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 20 } } })
-    for (const t of v.getVideoTracks()) stream.addTrack(t)
-  } catch (err) { camera = statusOf(err) }
-  try {
-    const a = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true } })
-    for (const t of a.getAudioTracks()) stream.addTrack(t)
-  } catch (err) { microphone = statusOf(err) }
-  return { stream, camera, microphone }
+  const status = { camera: 'ok' as DeviceStatus, microphone: 'ok' as DeviceStatus }
+  const fellBack: LocalMedia['fellBack'] = []
+  if (!navigator.mediaDevices?.getUserMedia) return { stream, camera: 'error', microphone: 'error', fellBack }
+  for (const kind of ['camera', 'microphone'] as const) {
+    try {
+      const r = await openTrack(kind, prefs[kind])
+      stream.addTrack(r.track)
+      if (r.fellBack) fellBack.push(kind)
+    } catch (err) { status[kind] = statusOf(err) }
+  }
+  return { stream, ...status, fellBack }
+}
+
+/**
+ * Puts `track` in place of the stream's track of the same kind and stops the
+ * old one (the camera light goes off). Elements showing the stream follow.
+ */
+export function swapStreamTrack (stream: MediaStream, track: MediaStreamTrack): MediaStreamTrack | undefined {
+  const old = track.kind === 'video' ? stream.getVideoTracks()[0] : stream.getAudioTracks()[0]
+  if (old === track) return undefined
+  if (old) { stream.removeTrack(old); old.stop() }
+  stream.addTrack(track)
+  return old
 }
 
 export function stopMedia (stream: MediaStream | undefined): void {

@@ -1,7 +1,11 @@
 import type { Cleanup, Ctx } from '../context.js'
 import { announce, h, show } from '../dom.js'
 import { testConnectivity, type ConnectivityReport, type Path } from '../media/connectivity.js'
+import { createDeviceControl } from '../media/device-control.js'
+import { canChooseSpeaker } from '../media/device-list.js'
+import { loadPrefs } from '../media/device-prefs.js'
 import { openLocalMedia, stopMedia, watchLevel, type LocalMedia } from '../media/devices.js'
+import { playTestSound } from '../media/test-sound.js'
 import type { DeviceCheck } from '../protocol.js'
 import { joinVisit, type VisitSession } from '../visit/session.js'
 import { homePage } from './home.js'
@@ -16,7 +20,8 @@ const STATUS_TEXT: Record<DeviceCheck['camera'], string> = {
 }
 
 /**
- * Camera and microphone preview, a level meter, and a connectivity test
+ * Camera, microphone and speaker choice (remembered on this browser), camera
+ * preview, a level meter, a test sound, and a connectivity test
  * through Bedside's TURN. With an appointment it first takes the patient's
  * place in the waiting room (that is where the TURN credentials come from)
  * and reports the result so the provider sees it in the queue.
@@ -45,11 +50,37 @@ export function deviceCheckPage (ctx: Ctx, appt: JoinTarget | null): Cleanup {
     : h('button', { type: 'button', class: 'primary', onclick: () => ctx.go(homePage) }, 'Done')
   const back = appt ? h('button', { type: 'button', onclick: () => ctx.go(homePage) }, 'Cancel') : null
 
+  const deviceNote = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' })
+  const devices = createDeviceControl({
+    stream: () => media?.stream ?? new MediaStream(),
+    useTrack: async () => undefined,
+    swapped: (kind) => {
+      if (!media) return
+      if (kind === 'camera') { video.srcObject = null; video.srcObject = media.stream; media.camera = 'ok'; camStatus.textContent = STATUS_TEXT.ok }
+      else { media.microphone = 'ok'; micStatus.textContent = STATUS_TEXT.ok; meterOn() }
+    },
+    // The test sound reads the choice when played; nothing else plays here.
+    setSpeaker: async () => undefined,
+    tell: (text) => { deviceNote.textContent = text }
+  })
+  const soundButton = h('button', { type: 'button', onclick: () => {
+    soundButton.disabled = true
+    playTestSound(devices.speaker || undefined)
+      .then(() => { deviceNote.textContent = 'Did you hear two beeps? If not, choose another speaker or turn the volume up.' })
+      .catch((err: unknown) => { deviceNote.textContent = `Could not play the test sound: ${(err as Error).message}` })
+      .finally(() => { soundButton.disabled = false })
+  } }, 'Play test sound')
+
   show(ctx.root, h('section', { class: 'card check' },
     h('h1', {}, 'Device check'),
     h('div', { class: 'check-grid' },
       h('div', { class: 'preview-box' }, video, meter),
       h('div', {},
+        h('h2', {}, 'Your devices'),
+        devices.picker.el,
+        typeof AudioContext === 'undefined' ? null : soundButton,
+        canChooseSpeaker() ? null : h('p', { class: 'muted' }, 'This browser plays sound on its default speaker; choose the speaker in your computer\'s settings.'),
+        deviceNote,
         h('dl', { class: 'results' }, h('dt', {}, 'Camera'), camStatus, h('dt', {}, 'Microphone'), micStatus),
         h('h2', {}, 'Connection'), netList, summary)),
     h('div', { class: 'actions' }, back, again, next)))
@@ -65,16 +96,15 @@ export function deviceCheckPage (ctx: Ctx, appt: JoinTarget | null): Cleanup {
     again.disabled = true
     stopLevel?.()
     stopMedia(media?.stream)
-    media = await openLocalMedia()
+    media = await openLocalMedia(loadPrefs())
     if (closed) { stopMedia(media.stream); return }
     video.srcObject = media.stream
     camStatus.textContent = STATUS_TEXT[media.camera]
     micStatus.textContent = STATUS_TEXT[media.microphone]
-    const mic = media.stream.getAudioTracks()[0]
-    if (mic) {
-      const fill = meter.firstElementChild as HTMLElement
-      stopLevel = watchLevel(mic, (l) => { fill.style.width = `${Math.round(l * 100)}%`; meter.setAttribute('aria-valuenow', String(Math.round(l * 100))) })
-    }
+    deviceNote.textContent = media.fellBack.length ? `Your chosen ${media.fellBack.join(' and ')} ${media.fellBack.length > 1 ? 'were' : 'was'} not found; using the default.` : ''
+    meterOn()
+    // Access was just granted (or refused): the lists now carry names and ids.
+    await devices.refresh()
     let check: DeviceCheck = { camera: media.camera, microphone: media.microphone, connectivity: 'untested' }
     if (appt) {
       summary.textContent = 'Joining the waiting room and testing your connection…'
@@ -104,6 +134,16 @@ export function deviceCheckPage (ctx: Ctx, appt: JoinTarget | null): Cleanup {
     again.disabled = false
   }
 
+  /** The level meter follows the stream's current microphone. */
+  function meterOn (): void {
+    stopLevel?.()
+    stopLevel = undefined
+    const mic = media?.stream.getAudioTracks()[0]
+    if (!mic) return
+    const fill = meter.firstElementChild as HTMLElement
+    stopLevel = watchLevel(mic, (l) => { fill.style.width = `${Math.round(l * 100)}%`; meter.setAttribute('aria-valuenow', String(Math.round(l * 100))) })
+  }
+
   const goWaiting = (): void => {
     if (!session || !media) return
     handedOver = true
@@ -115,6 +155,7 @@ export function deviceCheckPage (ctx: Ctx, appt: JoinTarget | null): Cleanup {
   void run()
   return () => {
     closed = true
+    devices.close()
     stopLevel?.()
     if (!handedOver) { stopMedia(media?.stream); if (session) { void session.signal.request('leave', {}).catch(() => undefined).finally(() => session?.close()) } }
   }

@@ -1,6 +1,7 @@
 import type { Appointment } from '../api.js'
 import type { Ctx } from '../context.js'
 import { h, show } from '../dom.js'
+import { loadPrefs } from '../media/device-prefs.js'
 import { openLocalMedia, stopMedia } from '../media/devices.js'
 import { joinVisit } from '../visit/session.js'
 import { appointmentsPage } from './appointments.js'
@@ -16,7 +17,8 @@ export function providerVisitPage (ctx: Ctx, appt: Appointment): () => void {
   let cancelled = false
   let local: MediaStream | undefined
   void (async () => {
-    const media = await openLocalMedia()
+    // The devices chosen on this browser's device check, if any.
+    const media = await openLocalMedia(loadPrefs())
     local = media.stream
     if (cancelled) { stopMedia(local); return }
     const session = await joinVisit(ctx.api, appt.id, { camera: media.camera, microphone: media.microphone, connectivity: 'untested' })

@@ -1,5 +1,6 @@
 import type { Cleanup, Ctx } from '../context.js'
 import { announce, h, show } from '../dom.js'
+import { createDeviceControl } from '../media/device-control.js'
 import { stopMedia } from '../media/devices.js'
 import { CLOSE, type ParticipantInfo, type ProducerInfoOut, type VisitSnapshot } from '../protocol.js'
 import { createCall } from '../visit/call.js'
@@ -61,6 +62,23 @@ export function visitPage (ctx: Ctx, o: VisitPageOptions): Cleanup {
   if (!local.getVideoTracks().length) cam.disabled = true
   if (!navigator.mediaDevices?.getDisplayMedia) screen.hidden = true
 
+  // Switching camera, microphone or speaker mid-call: the new track replaces the old in its producer.
+  const devices = createDeviceControl({
+    stream: () => local,
+    useTrack: (track) => call.useTrack(track),
+    swapped: (kind) => {
+      if (kind === 'camera') tiles.refreshSelf()
+      mic.disabled = !local.getAudioTracks().length
+      cam.disabled = !local.getVideoTracks().length
+    },
+    setSpeaker: (id) => tiles.setSpeaker(id),
+    tell: (text) => { status.textContent = text }
+  })
+  void tiles.setSpeaker(devices.speaker).catch(() => { status.textContent = 'Your chosen speaker is not available; sound plays on the default speaker.' })
+  const devicePanel = h('details', { class: 'devices' }, h('summary', {}, 'Camera, microphone and speaker'), devices.picker.el)
+  // Labels and ids are readable now (access was granted before the visit); fill the lists when first opened.
+  devicePanel.addEventListener('toggle', () => { if (devicePanel.open) void devices.refresh() })
+
   // One behaviour for both toggles: the label names the next action, aria-pressed says "off".
   const bindToggle = (button: HTMLButtonElement, isOn: () => boolean, set: (on: boolean) => Promise<void>,
     label: { on: string; off: string }, spoken: { on: string; off: string }): void => {
@@ -111,12 +129,13 @@ export function visitPage (ctx: Ctx, o: VisitPageOptions): Cleanup {
     status,
     h('div', { class: 'visit-body' },
       h('div', { class: 'stage' }, tiles.el,
-        h('div', { class: 'controls', role: 'toolbar', 'aria-label': 'Call controls' }, mic, cam, screen, leave)),
+        h('div', { class: 'controls', role: 'toolbar', 'aria-label': 'Call controls' }, mic, cam, screen, leave), devicePanel),
       h('aside', { class: 'side' }, queue?.el ?? null, o.host ? createInvite(ctx.api, snap.appointmentId) : null, chat.el))))
 
   const end = (text: string): void => {
     if (finished) return
     finished = true
+    devices.close()
     call.close()
     stopMedia(local)
     session.close()
@@ -198,11 +217,13 @@ export function visitPage (ctx: Ctx, o: VisitPageOptions): Cleanup {
     })
   }, 2000)
 
+  void devices.refresh()
   void call.start(snap).then(() => { tiles.selfState(call.micOn, call.cameraOn) })
     .catch((err: unknown) => { status.textContent = `Could not start your camera and microphone in the visit: ${(err as Error).message}` })
 
   return () => {
     window.clearInterval(timer)
+    devices.close()
     if (!finished) { call.close(); stopMedia(local); session.close() }
   }
 }

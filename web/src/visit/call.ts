@@ -27,6 +27,11 @@ export interface Call {
   onProducerGone (producerId: string): void
   setMic (on: boolean): Promise<void>
   setCamera (on: boolean): Promise<void>
+  /**
+   * A camera or microphone track from another device goes into the existing
+   * producer (replaceTrack: no renegotiation, the others keep their consumer).
+   */
+  useTrack (track: MediaStreamTrack): Promise<void>
   startScreen (track: MediaStreamTrack): Promise<void>
   stopScreen (): Promise<void>
   readonly micOn: boolean
@@ -173,6 +178,13 @@ export function createCall (o: CallOptions): Call {
     async setCamera (on) {
       cameraOn = on
       await setLocalSource('camera', on)
+    },
+    async useTrack (track) {
+      const source: MediaSource = track.kind === 'video' ? 'camera' : 'mic'
+      const p = producers.get(source)
+      if (p) { await p.replaceTrack(track); return }
+      // Joined without this device (none was found then): publish it now, in the mute state the toggle shows.
+      if (adapter && !announcedDuringBuild) await produce(track, source, source === 'mic' ? micOn : cameraOn)
     },
     async startScreen (track) {
       screenTrack = track

@@ -20,6 +20,11 @@ export function createTiles (localStream: MediaStream) {
   const tiles = new Map<string, Tile>()
   const byProducer = new Map<string, { key: string; media: HTMLMediaElement; kind: string; source: string }>()
   const people = new Map<string, ParticipantInfo>()
+  // The chosen speaker ('' = the browser's default), applied to every remote <audio> as it is made.
+  let sinkId = ''
+  const route = async (el: HTMLMediaElement): Promise<void> => {
+    if ('setSinkId' in el && el.sinkId !== sinkId) await el.setSinkId(sinkId)
+  }
 
   const tile = (key: string, text: string, extra = ''): Tile => {
     let t = tiles.get(key)
@@ -59,6 +64,7 @@ export function createTiles (localStream: MediaStream) {
       if (c.kind === 'audio') {
         media = h('audio', { autoplay: true })
         t.el.append(media)
+        void route(media).catch(() => undefined)
       } else {
         media = t.video
       }
@@ -93,6 +99,16 @@ export function createTiles (localStream: MediaStream) {
     },
     speaker (participantId: string | null) {
       for (const [key, t] of tiles) t.el.classList.toggle('speaking', key === participantId)
+    },
+    /** Remote sound to this output device; rejects when the device is not usable (the caller tells the user). */
+    async setSpeaker (deviceId: string) {
+      sinkId = deviceId
+      await Promise.all([...byProducer.values()].filter((m) => m.kind === 'audio').map((m) => route(m.media)))
+    },
+    /** The local stream's tracks changed (another camera): show the new one. */
+    refreshSelf () {
+      self.video.srcObject = null
+      self.video.srcObject = localStream
     },
     selfState (micOn: boolean, cameraOn: boolean) {
       self.el.classList.toggle('camera-off', !cameraOn)
