@@ -114,7 +114,7 @@ t.test('choose camera, microphone and speaker on the device check; switch them d
     await page.getByRole('button', { name: 'Microphone' }).click()
     await provider.page.locator('.tile.muted').waitFor({ timeout: 10_000 })
     const before = await localState(page)
-    const other = mics.find((m) => m.value !== before.mic)!
+    const other = mics.find((m) => m.value !== before.mic && m.value !== 'default')!
     await page.getByLabel('Microphone to use', { exact: true }).selectOption(other.value)
     const after = await until(() => localState(page), (s) => s.mic === other.value, 10_000)
     t.equal(after.micEnabled, false, 'the new microphone track is muted')
@@ -151,6 +151,33 @@ t.test('choose camera, microphone and speaker on the device check; switch them d
     t.ok(after.senderVideo.includes(after.cameraTrack!), 'sent in place of the ended one')
     const framesAfter = await until(remoteFrames, (n) => n > framesBefore + 20, 10_000)
     t.ok(framesAfter > framesBefore + 20, `the provider keeps decoding: ${framesBefore} -> ${framesAfter}`)
+  })
+
+  await t.test('devicechange: a headset (microphone and speaker) that disappears is replaced by the defaults', async (t) => {
+    const headsetOut = speakers.find((s) => s.value !== 'default')!
+    await page.getByLabel('Speaker to use', { exact: true }).selectOption(headsetOut.value)
+    await until(() => localState(page), (x) => x.sinks.every((y) => y === headsetOut.value), 5000)
+    const before = await localState(page)
+    t.not(before.mic, 'default', 'on a named microphone')
+    // Fake devices cannot be unplugged: the page's device list loses them and the browser's event fires, as on unplugging.
+    await page.evaluate((gone) => {
+      const md = navigator.mediaDevices
+      const w = window as unknown as { __enumerate: typeof md.enumerateDevices }
+      w.__enumerate = md.enumerateDevices.bind(md)
+      md.enumerateDevices = async () => (await w.__enumerate()).filter((d) => !gone.includes(d.deviceId))
+      md.dispatchEvent(new Event('devicechange'))
+    }, [before.mic!, headsetOut.value])
+    await page.getByRole('status').filter({ hasText: 'Your microphone was disconnected; now using the default microphone. Your speaker was disconnected; sound now plays on the default speaker.' }).waitFor({ timeout: 10_000 })
+    const after = await until(() => localState(page), (x) => x.mic !== before.mic && x.sinks.every((y) => y === ''), 5000)
+    t.not(after.mic, before.mic, `microphone now ${after.mic}`)
+    t.ok(after.sinks.every((y) => y === ''), 'remote sound on the default speaker')
+    t.same(after.sdp, before.sdp, 'no renegotiation')
+    const f = await flowing(provider.page)
+    t.ok(f.ok, `the provider still hears and sees the patient: audio packets ${f.before.audioPackets} -> ${f.after.audioPackets}`)
+    await page.evaluate(() => {
+      const md = navigator.mediaDevices
+      md.enumerateDevices = (window as unknown as { __enumerate: typeof md.enumerateDevices }).__enumerate
+    })
   })
 
   await t.test('the remembered choice comes back on the next device check', async (t) => {

@@ -93,6 +93,8 @@ export function createDeviceControl (o: DeviceControlOptions): DeviceControl {
   const recheck = (): Promise<void> => queue(async () => {
     if (closed) return
     const lists = await picker.refresh(current())
+    // One message for everything that changed (a headset takes microphone and speaker at once).
+    const said: string[] = []
     for (const kind of ['camera', 'microphone'] as const) {
       const t = trackOf(o.stream(), kind)
       if (!t) continue
@@ -100,16 +102,17 @@ export function createDeviceControl (o: DeviceControlOptions): DeviceControl {
       if (t.readyState === 'live' && listed) continue
       try {
         await switchTo(kind, undefined)
-        o.tell(`Your ${NAME[kind]} was disconnected; now using the default ${NAME[kind]}.`)
+        said.push(`Your ${NAME[kind]} was disconnected; now using the default ${NAME[kind]}.`)
       } catch {
-        o.tell(`Your ${NAME[kind]} was disconnected and no other ${NAME[kind]} is available.`)
+        said.push(`Your ${NAME[kind]} was disconnected and no other ${NAME[kind]} is available.`)
       }
     }
     if (speaker && speaker !== 'default' && lists.speakers.length && !lists.speakers.some((d) => d.deviceId === speaker)) {
       speaker = ''
       await o.setSpeaker?.('')
-      o.tell('Your speaker was disconnected; sound now plays on the default speaker.')
+      said.push('Your speaker was disconnected; sound now plays on the default speaker.')
     }
+    if (said.length) o.tell(said.join(' '))
     await picker.refresh(current())
   }).catch((err: unknown) => { o.tell(`Could not check your devices: ${(err as Error).message}`) })
 
