@@ -24,6 +24,8 @@ export interface Visit {
   app: Awaited<ReturnType<typeof webApp>>['app']
   /** With `gatedPatient`: the patient's only network path for media. */
   gate?: UdpGate
+  /** URL of every signalling socket either browser opened. */
+  sockets: string[]
 }
 
 /**
@@ -54,6 +56,8 @@ export async function toWaitingRoom (t: Test, o: {
 
   const provider = await openBrowser(t, { relay: o.relay })
   const patient = await openBrowser(t, { relay: o.relay || o.gatedPatient, viewport: o.patientViewport, cameras: o.patientCameras })
+  const sockets: string[] = []
+  for (const b of [provider, patient]) b.page.on('websocket', (ws) => { sockets.push(ws.url()) })
   await signIn(provider.page, base, dr)
   await provider.page.getByRole('button', { name: /^Start visit/ }).click()
   await provider.page.getByRole('heading', { name: 'Video visit' }).waitFor()
@@ -65,7 +69,7 @@ export async function toWaitingRoom (t: Test, o: {
   const next = patient.page.getByRole('button', { name: 'Go to the waiting room' })
   await next.waitFor()
   await patient.page.waitForFunction(() => !(document.querySelector('button.primary') as HTMLButtonElement | null)?.disabled, undefined, { timeout: 30_000 })
-  return { base, patient, provider, turn: turn.server, app, gate }
+  return { base, patient, provider, turn: turn.server, app, gate, sockets }
 }
 
 export async function goWaiting (v: Visit): Promise<void> {

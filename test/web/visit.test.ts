@@ -60,6 +60,10 @@ t.test('patient and provider: device check, waiting room, admit, media both ways
 
   await admit(v)
 
+  t.ok(v.sockets.length >= 2, 'both browsers opened a signalling socket')
+  t.ok(v.sockets.every((u) => /\/ws\?route=[0-9a-f]{16}$/.test(u)), 'on the ticket\'s path with its routing key')
+  t.equal(new Set(v.sockets.map((u) => new URL(u).search)).size, 1, 'the same key for both: a proxy keeps the visit on one API process')
+
   await t.test('the visit can be driven from the keyboard', async (t) => {
     await provider.page.locator('#visit-title').focus()
     const seen: string[] = []

@@ -10,7 +10,8 @@ export interface Me { id: string; role: Role; mfaEnabled: boolean; sessionMfa: b
 export interface Appointment {
   id: string; patientId: string; providerId: string; status: string; startsAt: string; endsAt: string; checkedInAt: string | null
 }
-export interface Ticket { ticket: string; expiresAt: string }
+/** `ws`: the socket path to open, with the visit's routing key (signalling/PROTOCOL.md). */
+export interface Ticket { ticket: string; expiresAt: string; ws: string }
 
 export class ApiError extends Error {
   constructor (readonly status: number, readonly code: string | undefined, message: string) { super(message) }

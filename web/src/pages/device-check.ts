@@ -1,3 +1,4 @@
+import type { Ticket } from '../api.js'
 import type { Cleanup, Ctx } from '../context.js'
 import { announce, h, show } from '../dom.js'
 import { testConnectivity, type ConnectivityReport, type Path } from '../media/connectivity.js'
@@ -27,7 +28,7 @@ const STATUS_TEXT: Record<DeviceCheck['camera'], string> = {
  * and reports the result so the provider sees it in the queue.
  */
 /** What to join after the check: an appointment (signed in) or a guest's ticket for one. */
-export interface JoinTarget { appointmentId: string; guestTicket?: string }
+export interface JoinTarget { appointmentId: string; guestTicket?: Ticket }
 
 export function deviceCheckPage (ctx: Ctx, appt: JoinTarget | null): Cleanup {
   setHeader(ctx)

@@ -13,7 +13,7 @@ export function guestPage (ctx: Ctx, inviteToken: string): void {
   const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' }, 'Opening your invitation…')
   show(ctx.root, h('section', { class: 'card narrow' }, h('h1', {}, 'Join a video visit'), status))
   ctx.api.guestTicket(inviteToken).then((t) => {
-    ctx.go((c) => deviceCheckPage(c, { appointmentId: t.appointmentId, guestTicket: t.ticket }))
+    ctx.go((c) => deviceCheckPage(c, { appointmentId: t.appointmentId, guestTicket: t }))
   }).catch((err: unknown) => {
     status.textContent = err instanceof ApiError ? err.message : 'Could not reach Bedside.'
   })

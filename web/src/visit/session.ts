@@ -1,5 +1,5 @@
 import type { Notification } from '../../../signalling/protocol.js'
-import type { Api } from '../api.js'
+import type { Api, Ticket } from '../api.js'
 import type { DeviceCheck, JoinReply } from '../protocol.js'
 import { createSignalClient, type ConnectionState, type SignalClient } from '../signal.js'
 
@@ -22,18 +22,21 @@ export interface VisitSession {
   close (): void
 }
 
-export function wsUrl (): string {
-  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`
+/** The ticket's socket path on this origin: never another host, whatever the path says. */
+export function wsUrl (path: string): string {
+  const safe = /^\/ws(\?route=[0-9a-f]{16})?$/.test(path) ? path : '/ws'
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${safe}`
 }
 
 /** Joins with a ticket for the appointment (signed-in users) or one a guest invite was traded for. */
-export async function joinVisit (api: Api, appointmentId: string, deviceCheck?: DeviceCheck, guestTicket?: string): Promise<VisitSession> {
-  const ticket = guestTicket ?? (await api.visitTicket(appointmentId)).ticket
+export async function joinVisit (api: Api, appointmentId: string, deviceCheck?: DeviceCheck, guestTicket?: Ticket): Promise<VisitSession> {
+  const issued = guestTicket ?? await api.visitTicket(appointmentId)
+  const ticket = issued.ticket
   let handler: SessionHandler | undefined
   const backlog: Notification[] = []
   let joined: JoinReply
   const signal = createSignalClient({
-    url: wsUrl(),
+    url: wsUrl(issued.ws),
     onEvent (n) { if (handler) handler.event(n); else backlog.push(n) },
     onResumed (r) { joined = r; handler?.resumed(r) },
     onConnection (s, code) { handler?.connection(s, code) }
