@@ -16,6 +16,12 @@ const VERIFIED_CACHE_MAX = 10_000
 
 export function createAccessTokens (keys: SigningKeys, s: TokenSettings) {
   const verified = new Map<string, { claims: AccessClaims; expMs: number; kid: string }>()
+  /** The claims of a token verified before and still valid, without a promise; null: call verify(). */
+  const cached = (token: string): AccessClaims | null => {
+    const hit = verified.get(token)
+    // A retired key (removed from the key file) invalidates its cached tokens too.
+    return hit !== undefined && hit.expMs > Date.now() && keys.byKid.has(hit.kid) ? hit.claims : null
+  }
   return {
     async sign (c: AccessClaims): Promise<string> {
       return new SignJWT({ role: c.role, sid: c.sid, mfa: c.mfa })
@@ -24,12 +30,12 @@ export function createAccessTokens (keys: SigningKeys, s: TokenSettings) {
         .setIssuedAt().setExpirationTime(`${s.ttlSeconds}s`).setJti(randomUUID())
         .sign(keys.active.privateKey)
     },
+    cached,
     /** Throws on anything but a well-formed, unexpired EdDSA token of ours. */
     async verify (token: string): Promise<AccessClaims> {
-      const hit = verified.get(token)
-      // A retired key (removed from the key file) invalidates its cached tokens too.
-      if (hit && hit.expMs > Date.now() && keys.byKid.has(hit.kid)) return hit.claims
-      if (hit) verified.delete(token)
+      const hit = cached(token)
+      if (hit) return hit
+      verified.delete(token)
       let kid = ''
       const { payload } = await jwtVerify(token, async (header: JWTHeaderParameters) => {
         kid = header.kid ?? ''

@@ -18,7 +18,11 @@ const SESSION_CHECK_SQL = `SELECT s.last_used_at < now() - interval '60 seconds'
             AND s.last_used_at > now() - make_interval(secs => $3)
             AND u.disabled_at IS NULL AND u.role = $4`
 
-export interface SessionGate { check (user: AuthUser): Promise<SessionCheck> }
+export interface SessionGate {
+  check (user: AuthUser): Promise<SessionCheck>
+  /** A live answer this process may still reuse, without a promise; null: call check(). */
+  cached (user: AuthUser): SessionCheck | null
+}
 
 export interface SessionGateOptions {
   idleSeconds: number
@@ -66,12 +70,19 @@ export function createSessionGate (db: Queryable, o: SessionGateOptions): Sessio
     return { check: { live: true, pendingConsent: rows[0].pending_consent }, expiresMs: rows[0].expires_ms }
   }
 
+  const cached = (user: AuthUser): SessionCheck | null => {
+    if (o.cacheMs <= 0 || !o.changes.live) return null
+    const hit = cache.get(user.sessionId)
+    return hit !== undefined && hit.until > now() && hit.userId === user.id && hit.role === user.role ? hit.check : null
+  }
+
   return {
+    cached,
     async check (user) {
+      const hit = cached(user)
+      if (hit) return hit
       if (o.cacheMs <= 0 || !o.changes.live) return (await query(user)).check
       const t = now()
-      const hit = cache.get(user.sessionId)
-      if (hit !== undefined && hit.until > t && hit.userId === user.id && hit.role === user.role) return hit.check
       const started = epoch
       const { check, expiresMs } = await query(user)
       // Only live answers are kept: a refusal is always the database's word of this moment.

@@ -3,8 +3,8 @@ import fp from 'fastify-plugin'
 import type { Access, AuthUser } from '../../core/access.js'
 import { ConsentRequired, Forbidden, InvalidToken, MfaRequired, Unauthorized } from '../../core/errors.js'
 import { MFA_REQUIRED_ROLES } from '../../core/roles.js'
-import type { AccessTokens } from '../auth/access-token.js'
-import type { SessionGate } from '../auth/session-gate.js'
+import type { AccessClaims, AccessTokens } from '../auth/access-token.js'
+import type { SessionCheck, SessionGate } from '../auth/session-gate.js'
 
 export interface AccessOptions {
   tokens: AccessTokens
@@ -36,11 +36,19 @@ export default fp(async function access (f: FastifyInstance, opts: AccessOptions
     // A CORS preflight never carries credentials (Fetch standard), so it cannot require them.
     if (route.method === 'OPTIONS') route.config = { ...route.config, access: route.config?.access ?? 'public' }
     routes.push(route)
-    // Callback style: a public route (most of them by request count) costs no promise.
+    // Callback style: a public route, or a signed-in one whose token and session
+    // were checked moments ago (most requests), costs no promise.
     const check = (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
       const access = req.routeOptions.config.access
       if (access === undefined) return done(new Forbidden())
       if (access === 'public') return done()
+      let known
+      try {
+        known = authoriseFromCache(req, access, opts)
+      } catch (err) {
+        return done(err as Error)
+      }
+      if (known) return done()
       authorise(req, access, opts).then(() => done(), done)
     }
     const pre = route.preValidation
@@ -58,17 +66,40 @@ export default fp(async function access (f: FastifyInstance, opts: AccessOptions
   })
 }, { name: 'access' })
 
-async function authorise (req: FastifyRequest, access: Exclude<Access, 'public'>, opts: AccessOptions): Promise<void> {
+type Restricted = Exclude<Access, 'public'>
+
+function bearerToken (req: FastifyRequest): string {
   const header = req.headers.authorization
   if (typeof header !== 'string' || !header.startsWith('Bearer ')) throw new Unauthorized()
+  return header.slice(7).trim()
+}
+
+const userOf = (claims: AccessClaims): AuthUser => ({ id: claims.sub, role: claims.role, sessionId: claims.sid, mfa: claims.mfa })
+
+/** Decides from the verified-token and session caches alone; false when either has to be asked. */
+function authoriseFromCache (req: FastifyRequest, access: Restricted, opts: AccessOptions): boolean {
+  const claims = opts.tokens.cached(bearerToken(req))
+  if (!claims) return false
+  const user = userOf(claims)
+  const session = opts.sessions.cached(user)
+  if (!session) return false
+  admit(req, user, session, access)
+  return true
+}
+
+async function authorise (req: FastifyRequest, access: Restricted, opts: AccessOptions): Promise<void> {
+  const token = bearerToken(req)
   let claims
   try {
-    claims = await opts.tokens.verify(header.slice(7).trim())
+    claims = await opts.tokens.verify(token)
   } catch {
     throw new InvalidToken()
   }
-  const user: AuthUser = { id: claims.sub, role: claims.role, sessionId: claims.sid, mfa: claims.mfa }
-  const session = await opts.sessions.check(user)
+  const user = userOf(claims)
+  admit(req, user, await opts.sessions.check(user), access)
+}
+
+function admit (req: FastifyRequest, user: AuthUser, session: SessionCheck, access: Restricted): void {
   if (!session.live) throw new InvalidToken()
   req.user = user
   if (!access.roles.includes(user.role)) throw new Forbidden()

@@ -35,7 +35,7 @@ t.test('a route without an access declaration stops the server from starting', a
   const Fastify = (await import('fastify')).default
   const f = Fastify()
   const access = (await import('../../server/plugins/access.js')).default
-  await f.register(access, { tokens: app.tokens, sessions: { check: async () => ({ live: true, pendingConsent: null }) } })
+  await f.register(access, { tokens: app.tokens, sessions: { check: async () => ({ live: true, pendingConsent: null }), cached: () => null } })
   f.get('/open', async () => 'oops')
   await t.rejects(async () => { await f.ready() }, /routes without config\.access: GET \/open/)
   t.ok(buildApp)
