@@ -106,15 +106,20 @@ async function placedVisit (t: Test) {
   const host = nodes.find((n) => n.server.rooms === 1)!
   const other = nodes.find((n) => n !== host)!
   t.ok(host, 'the visit was placed on one node')
+  await mediaFlows(t, api, visitId, 'media through the first node')
+  t.equal(api.listProducers(visitId).length, 1, 'the API mirrors the producer')
+  return { cluster, api, events, visitId, host, other }
+}
+
+/** Alice publishes a camera through the API, Bob subscribes: resolves once his consumer has received packets. */
+async function mediaFlows (t: Test, api: MediaEngine, visitId: string, what: string): Promise<void> {
   const a = await joinNodeClient(api, { visitId, participantId: 'alice' })
   const b = await joinNodeClient(api, { visitId, participantId: 'bob' })
   t.teardown(async () => { await a.close(); await b.close() })
   const cam = await a.publish('video', 'camera')
   const sub = await b.subscribe(cam.producerId)
   await api.resumeConsumer(b.ref, sub.consumerId)
-  await waitFor('media through the first node', async () => (await sub.received()) > 20)
-  t.equal(api.listProducers(visitId).length, 1, 'the API mirrors the producer')
-  return { cluster, api, events, visitId, host, other }
+  await waitFor(what, async () => (await sub.received()) > 20)
 }
 
 /** After a loss: roomLost once, state forgotten, and the visit works again on the other node. */
@@ -125,13 +130,7 @@ async function recovers (t: Test, api: MediaEngine, events: MediaEvent[], visitI
   t.equal(await statusOf(api.createTransport({ visitId, participantId: 'alice' }, 'send')), 404, 'calls for the lost room are refused until it is created again')
   await api.createRoom(visitId)
   t.equal(other.server.rooms, 1, 'the next createRoom lands on the other node')
-  const a = await joinNodeClient(api, { visitId, participantId: 'alice' })
-  const b = await joinNodeClient(api, { visitId, participantId: 'bob' })
-  t.teardown(async () => { await a.close(); await b.close() })
-  const cam = await a.publish('video', 'camera')
-  const sub = await b.subscribe(cam.producerId)
-  await api.resumeConsumer(b.ref, sub.consumerId)
-  await waitFor('media through the other node', async () => (await sub.received()) > 20)
+  await mediaFlows(t, api, visitId, 'media through the other node')
   t.pass('media flows through the new node')
   t.equal(events.filter((e) => e.type === 'roomLost').length, 1, 'roomLost once')
   await api.closeRoom(visitId)
