@@ -1,7 +1,8 @@
 // The API process: configuration, services, listen. Everything else lives in app.ts.
 import { readFileSync } from 'node:fs'
-import { ConfigError, loadConfig } from '../config/load.js'
+import { ConfigError, loadConfig, type Config } from '../config/load.js'
 import { buildApp } from './app.js'
+import { messageWorkerRuns } from './notify/message-worker.js'
 import { createServices, ensureDevTurnSecret } from './services.js'
 
 async function main (): Promise<void> {
@@ -17,7 +18,7 @@ async function main (): Promise<void> {
   }
   const devNotes = ensureDevTurnSecret(config)
   const services = await createServices(config)
-  services.notes.push(...devNotes)
+  services.notes.push(...devNotes, ...deliveryNotes(config))
   const https = config.server.tlsCertFile && config.server.tlsKeyFile
     ? { cert: readFileSync(config.server.tlsCertFile), key: readFileSync(config.server.tlsKeyFile) }
     : undefined
@@ -42,6 +43,20 @@ async function main (): Promise<void> {
   }
   process.on('SIGINT', () => { void stop('SIGINT') })
   process.on('SIGTERM', () => { void stop('SIGTERM') })
+}
+
+/** Where messages and media go, in the words an operator needs at start. */
+function deliveryNotes (config: Config): string[] {
+  const m = config.messages
+  const transports = [m.smtpUrl ? 'SMTP' : null, m.smsWebhookUrl ? 'SMS webhook' : null].filter(Boolean).join(' and ')
+  return [
+    transports
+      ? `mail: ${transports} (message worker ${messageWorkerRuns(m) ? 'on' : 'off'} in this process)`
+      : `mail: none (no SMTP_URL): account emails and reminders wait in the outbox${config.server.env === 'development' ? '; their links are printed here' : ''}`,
+    config.media.nodes === 'remote'
+      ? 'media: remote media nodes from the Redis registry (MEDIA_NODES=remote)'
+      : `media: in this process (MEDIA_NODES=local, MEDIA_ENGINE=${config.media.engine})`
+  ]
 }
 
 main().catch((err: unknown) => {

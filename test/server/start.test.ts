@@ -28,6 +28,8 @@ t.test('npm start with no configuration: embedded database, banner, ready, clean
   t.ok(address, 'banner names the address')
   t.match(p.output(), /database: EMBEDDED PGlite/)
   t.match(p.output(), /redis: none/)
+  t.match(p.output(), /mail: none \(no SMTP_URL\).*links are printed here/, 'says mail is not sent and where the links go')
+  t.match(p.output(), /media: in this process/)
   const res = await fetch(`${address}/readyz`)
   t.equal(res.status, 200)
   p.child.kill('SIGTERM')
