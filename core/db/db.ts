@@ -49,6 +49,8 @@ function toConfig (text: string, params?: unknown[]): pg.QueryConfig {
 
 async function createPgDb (url: string, max: number): Promise<Db> {
   const changes = createChangeFeed()
+  // Backend pids of this pool's connections: each hears its own changes (below), so the listener skips them.
+  const ours = new Set<number>()
   const pool = new pg.Pool({
     connectionString: url,
     max,
@@ -56,14 +58,18 @@ async function createPgDb (url: string, max: number): Promise<Db> {
     // Pooled connections listen too: PostgreSQL hands a session its own
     // notifications before the statement that caused them returns, so a change
     // made here is heard before its response is sent, not merely soon after.
+    // Each delivers only its own; everything else comes once, from the listener.
     onConnect: async (client: pg.ClientBase) => {
-      client.on('notification', (n) => { if (n.payload) changes.deliver(n.payload) })
+      const pid = (client as unknown as { processID: number }).processID
+      ours.add(pid)
+      client.on('end', () => ours.delete(pid))
+      client.on('notification', (n) => { if (n.processId === pid && n.payload) changes.deliver(n.payload) })
       await client.query(`LISTEN ${CHANGES_CHANNEL}`)
     }
   })
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => {})
-  const listener = await keepListening(url, changes)
+  const listener = await keepListening(url, changes, (pid) => !ours.has(pid))
   return {
     kind: 'postgres',
     changes,
@@ -101,7 +107,7 @@ async function createPgDb (url: string, max: number): Promise<Db> {
  * even when the pool is idle. While it is down the feed is not live (caches
  * stop serving) and it reconnects with backoff.
  */
-async function keepListening (url: string, changes: ChangeFeedSource): Promise<{ stop (): Promise<void> }> {
+async function keepListening (url: string, changes: ChangeFeedSource, fromElsewhere: (pid: number) => boolean): Promise<{ stop (): Promise<void> }> {
   let current: pg.Client | null = null
   let stopped = false
   let retry: NodeJS.Timeout | undefined
@@ -119,7 +125,7 @@ async function keepListening (url: string, changes: ChangeFeedSource): Promise<{
   const connect = async () => {
     const c = new pg.Client({ connectionString: url, application_name: 'bedside-changes', keepAlive: true })
     current = c
-    c.on('notification', (n) => { if (n.payload) changes.deliver(n.payload) })
+    c.on('notification', (n) => { if (n.payload && fromElsewhere(n.processId)) changes.deliver(n.payload) })
     c.on('error', () => lost(c))
     c.on('end', () => lost(c))
     try {

@@ -51,15 +51,25 @@ interface Cached { userId: string; role: string; check: SessionCheck; until: num
 export function createSessionGate (db: Queryable, o: SessionGateOptions): SessionGate {
   const now = o.now ?? Date.now
   const cache = new Map<string, Cached>()
+  // Session ids by user, so a change to one user costs their entries, not a scan.
+  const byUser = new Map<string, Set<string>>()
   const MAX_ENTRIES = 50_000
+  const forget = (sessionId: string): void => {
+    const c = cache.get(sessionId)
+    if (!c) return
+    cache.delete(sessionId)
+    const sessions = byUser.get(c.userId)
+    sessions?.delete(sessionId)
+    if (sessions?.size === 0) byUser.delete(c.userId)
+  }
   // Bumped by every change: a check that was in flight when one arrived is not cached.
   let epoch = 0
 
   o.changes.onChange((topic, id) => {
     if (topic !== 'auth' && topic !== '*') return
     epoch++
-    if (id === '*') { cache.clear(); return }
-    for (const [sid, c] of cache) if (c.userId === id) cache.delete(sid)
+    if (id === '*') { cache.clear(); byUser.clear(); return }
+    for (const sid of [...byUser.get(id) ?? []]) forget(sid)
   })
 
   async function query (user: AuthUser): Promise<{ check: SessionCheck; expiresMs: number }> {
@@ -86,11 +96,12 @@ export function createSessionGate (db: Queryable, o: SessionGateOptions): Sessio
       const started = epoch
       const { check, expiresMs } = await query(user)
       // Only live answers are kept: a refusal is always the database's word of this moment.
+      forget(user.sessionId)
       if (check.live && started === epoch && o.changes.live) {
-        if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string)
+        if (cache.size >= MAX_ENTRIES) forget(cache.keys().next().value as string)
         cache.set(user.sessionId, { userId: user.id, role: user.role, check, until: Math.min(t + o.cacheMs, expiresMs) })
-      } else if (!check.live) {
-        cache.delete(user.sessionId)
+        const sessions = byUser.get(user.id) ?? new Set<string>()
+        byUser.set(user.id, sessions.add(user.sessionId))
       }
       return check
     }
