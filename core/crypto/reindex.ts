@@ -1,5 +1,6 @@
 import type { Db } from '../db/db.js'
 import type { PhiCipher } from './phi.js'
+import { ident } from './rotation.js'
 
 /**
  * One blind-index column and how to recompute it: which sealed column holds
@@ -24,8 +25,6 @@ export interface ReindexResult {
   conflicts: number
   interrupted: boolean
 }
-
-const ident = (s: string) => `"${s.replace(/"/g, '""')}"`
 
 /**
  * Recomputes every blind index under the active index key while the server

@@ -15,7 +15,8 @@ import type { PhiCipher } from './phi.js'
 
 export interface SealedColumn { table: string; column: string; hasId: boolean }
 
-const ident = (s: string) => `"${s.replace(/"/g, '""')}"`
+/** A quoted SQL identifier (table and column names found in the schema). */
+export const ident = (s: string) => `"${s.replace(/"/g, '""')}"`
 // Formats 1 and 2: format byte, key-id length byte, key id, then at least iv and tag.
 const HAS_KEK = (col: string) =>
   `${col} IS NOT NULL AND length(${col}) > 30 AND get_byte(${col}, 0) IN (1, 2) AND length(${col}) >= 30 + get_byte(${col}, 1)`
