@@ -44,6 +44,11 @@ t.test('break-glass grants are listed, opened (audited) and reviewed once', asyn
   t.equal(again.statusCode, 409, 'a review is final')
   t.same((await app.inject({ url: '/records/break-glass', headers: bearer(admin) })).json().grants, [], 'nothing left to review')
   t.equal((await app.inject({ url: '/records/break-glass?status=all', headers: bearer(admin) })).json().grants.length, 1)
+  for (const before of ['0000-01-01T00:00:00Z', '2026-01-01T00:00:00+20:00']) {
+    const odd = await app.inject({ url: `/records/break-glass?status=all&before=${encodeURIComponent(before)}`, headers: bearer(admin) })
+    t.ok(odd.statusCode < 500, `before=${before} is not a server error (${odd.statusCode})`)
+  }
+  t.equal((await app.inject({ url: `/records/break-glass?status=all&before=${encodeURIComponent('2000-01-01T00:00:00Z')}`, headers: bearer(admin) })).json().grants.length, 0)
   t.equal((await app.inject({ url: `/records/break-glass/${grantId}`, headers: bearer(admin) })).json().reviewNote, NOTE)
   t.equal((await app.inject({ url: `/records/break-glass/00000000-0000-4000-8000-000000000000`, headers: bearer(admin) })).statusCode, 404)
 

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { UndecryptableError } from '../../../core/crypto/phi.js'
 import { ShreddedSubjectError } from '../../../core/crypto/vault.js'
-import { Conflict, NotFound } from '../../../core/errors.js'
+import { BadRequest, Conflict, NotFound } from '../../../core/errors.js'
 import { ErrorBody } from './schemas.js'
 
 const GrantParams = Type.Object({ grantId: Type.String({ format: 'uuid' }) }, { additionalProperties: false })
@@ -73,9 +73,12 @@ export default async function breakGlassReviewRoutes (f: FastifyInstance) {
     }
   }, async (req) => {
     const { status = 'unreviewed', limit = 50, before } = req.query as { status?: 'unreviewed' | 'all'; limit?: number; before?: string }
+    // The schema's date-time format admits what PostgreSQL refuses (year 0000, a +20:00 offset): pass a Date, not the text.
+    const beforeAt = before === undefined ? null : new Date(before)
+    if (beforeAt !== null && Number.isNaN(beforeAt.getTime())) throw new BadRequest('before is not a valid date-time')
     const { rows } = await f.db.query<Row>(
       `${SELECT} WHERE ($1::boolean OR g.reviewed_at IS NULL) AND ($2::timestamptz IS NULL OR g.created_at < $2::timestamptz)
-        ORDER BY g.created_at DESC LIMIT $3`, [status === 'all', before ?? null, limit])
+        ORDER BY g.created_at DESC LIMIT $3`, [status === 'all', beforeAt, limit])
     return { grants: rows.map(summary) }
   })
 
