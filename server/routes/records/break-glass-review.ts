@@ -128,16 +128,15 @@ export default async function breakGlassReviewRoutes (f: FastifyInstance) {
           if (!(err instanceof ShreddedSubjectError)) throw err
         }
       }
-      const { rows } = await tx.query<Row>(
+      // The row is locked above: the update finds it, and only its review columns change.
+      const { rows } = await tx.query<{ reviewed_at: Date }>(
         `UPDATE break_glass_grants SET reviewed_at = now(), reviewed_by = $2, review_outcome = $3, review_note_sealed = $4
-          WHERE id = $1 RETURNING id`, [row.id, req.user!.id, outcome, sealed])
-      if (rows.length !== 1) throw new NotFound('Break-glass grant')
+          WHERE id = $1 RETURNING reviewed_at`, [row.id, req.user!.id, outcome, sealed])
       await req.audit({
         action: 'phi.break_glass.review', outcome: 'success', targetType: 'patient', targetId: row.patient_id,
         details: { breakGlassGrant: row.id, result: outcome, actorReviewed: row.actor_id, noteGiven: sealed !== null }
       }, tx)
-      const updated = (await tx.query<Row>(`${SELECT} WHERE g.id = $1`, [row.id])).rows[0]
-      return summary(updated)
+      return summary({ ...row, reviewed_at: rows[0].reviewed_at, reviewed_by: req.user!.id, review_outcome: outcome, review_note_sealed: sealed })
     })
   })
 }
