@@ -4,7 +4,8 @@ import type { Queryable } from '../../core/db/db.js'
 import { PATIENT_COLUMNS, PATIENT_FIELDS, type PatientField, type PatientProfile, type PatientProfileInput } from './patient-schema.js'
 
 const TABLE = 'patient_profiles'
-const ctx = (id: string, field: PatientField) => ({ table: TABLE, column: PATIENT_COLUMNS[field], row: id })
+/** Sealing context of one profile field; blind-index rotation opens the same fields with it. */
+export const patientFieldContext = (id: string, field: PatientField) => ({ table: TABLE, column: PATIENT_COLUMNS[field], row: id })
 
 export class ErasedRecordError extends Error { override name = 'ErasedRecordError' }
 
@@ -17,7 +18,7 @@ export async function savePatientProfile (vault: PhiVault, q: Queryable, id: str
   const sets: string[] = []
   for (const field of PATIENT_FIELDS) {
     const v = input[field]
-    values.push(v === undefined ? null : await vault.seal(id, JSON.stringify(v), ctx(id, field), q))
+    values.push(v === undefined ? null : await vault.seal(id, JSON.stringify(v), patientFieldContext(id, field), q))
     sets.push(`${PATIENT_COLUMNS[field]}_sealed`)
   }
   const phoneIndex = input.phone ? vault.cipher.index('phone', normalisePhone(input.phone)) : null
@@ -47,7 +48,7 @@ export async function readPatientProfile (vault: PhiVault, q: Queryable, id: str
   const out: Record<string, unknown> = { id: row.id, version: row.version, updatedAt: row.updated_at.toISOString() }
   for (const field of PATIENT_FIELDS) {
     const sealed = row[`${PATIENT_COLUMNS[field]}_sealed`]
-    if (sealed) out[field] = JSON.parse(await vault.open(Buffer.from(sealed), ctx(id, field)))
+    if (sealed) out[field] = JSON.parse(await vault.open(Buffer.from(sealed), patientFieldContext(id, field)))
   }
   return out as PatientProfile
 }

@@ -8,7 +8,8 @@ type Field = keyof typeof FIELDS
 const FIELD_LIST = Object.keys(FIELDS) as Field[]
 /** Changing one of these sends the provider back through verification. */
 const IDENTITY: readonly Field[] = ['name', 'npi', 'licence']
-const ctx = (id: string, f: Field) => ({ table: 'provider_profiles', column: FIELDS[f], row: id })
+/** Sealing context of one profile field; blind-index rotation opens the NPI with it. */
+export const providerFieldContext = (id: string, f: Field) => ({ table: 'provider_profiles', column: FIELDS[f], row: id })
 
 /**
  * The one question the scheduler and visits ask: may this provider be booked
@@ -35,7 +36,7 @@ export async function readProviderProfile (vault: PhiVault, q: Queryable, id: st
   }
   for (const f of FIELD_LIST) {
     const sealed = row[`${FIELDS[f]}_sealed`] as Buffer | null
-    if (sealed) out[f] = JSON.parse(await vault.open(Buffer.from(sealed), ctx(id, f)))
+    if (sealed) out[f] = JSON.parse(await vault.open(Buffer.from(sealed), providerFieldContext(id, f)))
   }
   return out as ProviderProfile
 }
@@ -47,7 +48,7 @@ export async function saveProviderProfile (vault: PhiVault, q: Queryable, id: st
   const sealed = []
   for (const f of FIELD_LIST) {
     const v = input[f]
-    sealed.push(v === undefined ? null : await vault.seal(id, JSON.stringify(v), ctx(id, f), q))
+    sealed.push(v === undefined ? null : await vault.seal(id, JSON.stringify(v), providerFieldContext(id, f), q))
   }
   const npiIndex = input.npi ? vault.cipher.index('npi', input.npi) : null
   const { rows } = await q.query<{ version: number }>(
