@@ -1,7 +1,8 @@
+import { Value } from '@sinclair/typebox/value'
 import WebSocket from 'ws'
 import type { EngineKind, MediaEvent } from './engine.js'
 import { MediaEngineUnavailable } from './errors.js'
-import { RPC_MAX_BYTES, type NodeMessage, type RpcData, type RpcErrorInfo, type RpcMethod } from './node-rpc.js'
+import { NodeMessageSchema, RPC_MAX_BYTES, type RpcData, type RpcErrorInfo, type RpcMethod } from './node-rpc.js'
 
 /** An error a media node answered with; code and status survive the hop, so signalling treats it like a local engine's. */
 export class MediaNodeError extends Error {
@@ -70,8 +71,9 @@ export function connectNode (o: ConnectOptions): Promise<NodeConnection> {
     ws.on('pong', () => { lastHeard = Date.now() })
     ws.on('message', (raw: Buffer) => {
       lastHeard = Date.now()
-      let m: NodeMessage
-      try { m = JSON.parse(raw.toString('utf8')) as NodeMessage } catch { return }
+      let m: unknown
+      try { m = JSON.parse(raw.toString('utf8')) } catch { return }
+      if (!Value.Check(NodeMessageSchema, m)) return
       if ('hello' in m) {
         if (ready) return
         ready = true
@@ -85,7 +87,7 @@ export function connectNode (o: ConnectOptions): Promise<NodeConnection> {
         resolve(conn(m.hello.engine))
         return
       }
-      if ('event' in m) { o.onEvent(m.event); return }
+      if ('event' in m) { o.onEvent(m.event as MediaEvent); return }
       if (m.id === null) return
       const p = pending.get(m.id)
       if (!p) return

@@ -55,6 +55,22 @@ export const RpcRequestSchema = Type.Object({
 }, { additionalProperties: false })
 
 export interface RpcErrorInfo { code: string; statusCode: number; message: string }
+
+/**
+ * What the API accepts from a node (checked before use: a frame of any other
+ * shape is dropped, so a faulty node cannot throw inside the API process).
+ * Events are checked for what routing reads; the engine event types say the rest.
+ */
+export const NodeMessageSchema = Type.Union([
+  Type.Object({ id: Type.Integer(), ok: Type.Literal(true), result: Type.Unknown() }),
+  Type.Object({
+    id: Type.Union([Type.Integer(), Type.Null()]), ok: Type.Literal(false),
+    error: Type.Object({ code: Type.String(), statusCode: Type.Integer(), message: Type.String() })
+  }),
+  Type.Object({ hello: Type.Object({ nodeId: Type.String(), engine: Type.Union([Type.Literal('mediasoup'), Type.Literal('werift')]) }) }),
+  Type.Object({ event: Type.Object({ type: Type.String(), visitId: Type.String() }) })
+])
+
 export type NodeMessage =
   | { id: number; ok: true; result: unknown }
   | { id: number | null; ok: false; error: RpcErrorInfo }

@@ -209,3 +209,34 @@ t.test('a node that stops answering (frozen, or a cut path with TCP still open) 
   const ms = Date.now() - from
   t.ok(ms < 4 * timing.heartbeatMs, `lost ${ms} ms after the node went quiet (pings every ${timing.heartbeatMs} ms)`)
 })
+
+t.test('frames of the wrong shape from a node are dropped; the API keeps working with it', async (t) => {
+  const cluster = nodeCluster(t)
+  // A faulty stand-in node: garbage around every real frame. Before, `null` alone threw inside the API's socket handler.
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
+  t.teardown(() => new Promise<void>((resolve) => { for (const c of wss.clients) c.terminate(); wss.close(() => resolve()) }))
+  await new Promise((resolve) => wss.once('listening', resolve))
+  const junk = ['null', '7', '"x"', '[]', '{"hello":null}', '{"hello":{"nodeId":"faulty","engine":"other"}}', '{"event":null}', '{"event":{"type":"roomLost"}}']
+  wss.on('connection', (ws) => {
+    for (const j of junk) ws.send(j)
+    ws.send(JSON.stringify({ hello: { nodeId: 'faulty', engine: 'werift' } }))
+    ws.on('message', (m) => {
+      const req = JSON.parse(m.toString())
+      for (const j of junk) ws.send(j)
+      ws.send(JSON.stringify({ id: req.id, ok: false }))
+      ws.send(JSON.stringify({ id: req.id, ok: false, error: null }))
+      ws.send(JSON.stringify({ id: req.id, ok: true, result: req.method === 'createRoom' ? { engine: 'werift', codecs: { audio: [], video: [] } } : [] }))
+    })
+  })
+  const reg = cluster.registry()
+  await reg.register({ id: 'faulty', address: `ws://127.0.0.1:${(wss.address() as { port: number }).port}`, capacity: 10 })
+  t.teardown(() => reg.close({ graceful: false }))
+  const api = await cluster.remote()
+  const events: MediaEvent[] = []
+  api.onEvent((e) => events.push(e))
+  const visitId = `visit-${randomUUID()}`
+  const caps = await api.createRoom(visitId)
+  t.equal(caps.engine, 'werift')
+  t.same(api.listProducers(visitId), [])
+  t.same(events, [], 'no event from the malformed frames')
+})
