@@ -24,7 +24,6 @@ export interface DeviceControl {
   close (): void
 }
 
-const NAME: Record<'camera' | 'microphone', string> = { camera: 'camera', microphone: 'microphone' }
 const trackOf = (stream: MediaStream, kind: 'camera' | 'microphone'): MediaStreamTrack | undefined =>
   kind === 'camera' ? stream.getVideoTracks()[0] : stream.getAudioTracks()[0]
 
@@ -80,7 +79,7 @@ export function createDeviceControl (o: DeviceControlOptions): DeviceControl {
       }
       const exact = await switchTo(role, deviceId)
       if (exact) savePref(role, deviceId)
-      o.tell(exact ? `${role === 'camera' ? 'Camera' : 'Microphone'} changed.` : `That ${NAME[role]} is not available; using the default ${NAME[role]}.`)
+      o.tell(exact ? `${role === 'camera' ? 'Camera' : 'Microphone'} changed.` : `That ${role} is not available; using the default ${role}.`)
       picker.show(role, current()[role] ?? '')
     }).catch((err: unknown) => {
       o.tell(`Could not switch the ${role}: ${(err as Error).message}`)
@@ -102,9 +101,9 @@ export function createDeviceControl (o: DeviceControlOptions): DeviceControl {
       if (t.readyState === 'live' && listed) continue
       try {
         await switchTo(kind, undefined)
-        said.push(`Your ${NAME[kind]} was disconnected; now using the default ${NAME[kind]}.`)
+        said.push(`Your ${kind} was disconnected; now using the default ${kind}.`)
       } catch {
-        said.push(`Your ${NAME[kind]} was disconnected and no other ${NAME[kind]} is available.`)
+        said.push(`Your ${kind} was disconnected and no other ${kind} is available.`)
       }
     }
     if (speaker && speaker !== 'default' && lists.speakers.length && !lists.speakers.some((d) => d.deviceId === speaker)) {
