@@ -75,3 +75,21 @@ t.test('an erased patient\'s grant still lists and can be reviewed; the reason i
   t.equal(reviewed.statusCode, 200, reviewed.body)
   t.match(reviewed.json(), { review: { outcome: 'unjustified', hasNote: false } })
 })
+
+t.test('a grant whose reason does not open is reported like any undecryptable record', async (t) => {
+  const { app } = await buildTestApp(t)
+  const patient = await createTestUser(app, 'patient')
+  const staff = await createTestUser(app, 'staff')
+  const admin = await createTestUser(app, 'admin', { mfa: true })
+  await app.inject({ method: 'PUT', url: '/records/patients/me', headers: bearer(patient), payload: sampleProfile() })
+  const first = (await app.inject({ method: 'POST', url: `/records/patients/${patient.id}/break-glass`, headers: bearer(staff), payload: { reason: REASON } })).json().grantId
+  await app.db.query(`UPDATE break_glass_grants SET expires_at = now() WHERE id = $1`, [first])
+  const second = (await app.inject({ method: 'POST', url: `/records/patients/${patient.id}/break-glass`, headers: bearer(staff), payload: { reason: REASON } })).json().grantId
+  // The reason of one grant copied onto another: bound to its row, it must not open there.
+  await app.db.query(`UPDATE break_glass_grants SET reason_sealed = (SELECT reason_sealed FROM break_glass_grants WHERE id = $1) WHERE id = $2`, [first, second])
+  const one = await app.inject({ url: `/records/break-glass/${second}`, headers: bearer(admin) })
+  t.equal(one.statusCode, 200, one.body)
+  t.match(one.json(), { reason: null, reasonStatus: 'undecryptable' })
+  const alerts = await app.db.query(`SELECT target_id, details FROM audit_log WHERE action = 'phi.undecryptable'`)
+  t.match(alerts.rows, [{ target_id: patient.id, details: { table: 'break_glass_grants', column: 'reason' } }], 'audited as an integrity alert')
+})

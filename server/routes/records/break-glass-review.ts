@@ -1,8 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox'
-import type { FastifyInstance } from 'fastify'
-import { UndecryptableError } from '../../../core/crypto/phi.js'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { ShreddedSubjectError } from '../../../core/crypto/vault.js'
 import { BadRequest, Conflict, NotFound } from '../../../core/errors.js'
+import { recordFailure } from '../../phi/access.js'
+import { RecordErased, RecordUndecryptable } from '../../phi/errors.js'
 import { ErrorBody } from './schemas.js'
 
 const GrantParams = Type.Object({ grantId: Type.String({ format: 'uuid' }) }, { additionalProperties: false })
@@ -48,14 +49,21 @@ const summary = (r: Row): Static<typeof GrantSummary> => ({
 export default async function breakGlassReviewRoutes (f: FastifyInstance) {
   const field = (id: string, column: 'reason' | 'review_note') => ({ table: 'break_glass_grants', column, row: id })
 
-  async function opened (id: string, column: 'reason' | 'review_note', sealed: Buffer | null): Promise<{ text: string | null; status: Static<typeof ReasonStatus> }> {
+  /**
+   * A sealed value of the grant, or why not. A failure goes through recordFailure
+   * like any record read: erased is expected, anything else is an integrity
+   * incident (audited, admins told).
+   */
+  async function opened (req: FastifyRequest, row: Row, column: 'reason' | 'review_note', sealed: Buffer | null):
+  Promise<{ text: string | null; status: Static<typeof ReasonStatus> }> {
     if (sealed === null) return { text: null, status: 'ok' }
     try {
-      return { text: await f.phiVault.open(Buffer.from(sealed), field(id, column)), status: 'ok' }
+      return { text: await f.phiVault.open(Buffer.from(sealed), field(row.id, column)), status: 'ok' }
     } catch (err) {
-      if (err instanceof ShreddedSubjectError || (err instanceof UndecryptableError && err.reason === 'shredded')) return { text: null, status: 'erased' }
-      if (err instanceof UndecryptableError) return { text: null, status: 'undecryptable' }
-      throw err
+      const failure = await recordFailure(f, req, row.patient_id, err)
+      if (failure instanceof RecordErased) return { text: null, status: 'erased' }
+      if (failure instanceof RecordUndecryptable) return { text: null, status: 'undecryptable' }
+      throw failure
     }
   }
 
@@ -94,8 +102,8 @@ export default async function breakGlassReviewRoutes (f: FastifyInstance) {
     const { grantId } = req.params as { grantId: string }
     const row = (await f.db.query<Row>(`${SELECT} WHERE g.id = $1`, [grantId])).rows[0]
     if (!row) throw new NotFound('Break-glass grant')
-    const reason = await opened(row.id, 'reason', row.reason_sealed)
-    const note = await opened(row.id, 'review_note', row.review_note_sealed)
+    const reason = await opened(req, row, 'reason', row.reason_sealed)
+    const note = await opened(req, row, 'review_note', row.review_note_sealed)
     await req.audit({
       action: 'phi.read', outcome: 'success', targetType: 'patient', targetId: row.patient_id,
       details: { fields: ['break-glass reason'], purpose: 'operations', via: 'privacy-review', breakGlassGrant: row.id }
