@@ -1,7 +1,7 @@
 import { serial } from './adapter.js'
 import { createDevicePicker, type DevicePicker } from './device-picker.js'
 import { loadPrefs, savePref, type DeviceRole } from './device-prefs.js'
-import { openTrack, swapStreamTrack } from './devices.js'
+import { openTrack, swapStreamTrack, trackOf } from './devices.js'
 
 export interface DeviceControlOptions {
   /** The local stream whose camera and microphone tracks are switched in place (the device check opens a new one on "Test again"). */
@@ -23,9 +23,6 @@ export interface DeviceControl {
   refresh (): Promise<void>
   close (): void
 }
-
-const trackOf = (stream: MediaStream, kind: 'camera' | 'microphone'): MediaStreamTrack | undefined =>
-  kind === 'camera' ? stream.getVideoTracks()[0] : stream.getAudioTracks()[0]
 
 /**
  * Keeps the local stream on the devices the user picks, and on a working

@@ -17,6 +17,10 @@ const statusOf = (err: unknown): DeviceStatus => {
   return 'error'
 }
 
+/** The stream's camera or microphone track (the first of its kind). */
+export const trackOf = (stream: MediaStream, kind: 'camera' | 'microphone'): MediaStreamTrack | undefined =>
+  kind === 'camera' ? stream.getVideoTracks()[0] : stream.getAudioTracks()[0]
+
 const CAMERA: MediaTrackConstraints = { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 20 } }
 const MICROPHONE: MediaTrackConstraints = { echoCancellation: true, noiseSuppression: true }
 
@@ -29,8 +33,7 @@ const MICROPHONE: MediaTrackConstraints = { echoCancellation: true, noiseSuppres
 export async function openTrack (kind: 'camera' | 'microphone', deviceId?: string): Promise<{ track: MediaStreamTrack; fellBack: boolean }> {
   const base = kind === 'camera' ? CAMERA : MICROPHONE
   const ask = async (c: MediaTrackConstraints): Promise<MediaStreamTrack> => {
-    const s = await navigator.mediaDevices.getUserMedia(kind === 'camera' ? { video: c } : { audio: c })
-    const t = kind === 'camera' ? s.getVideoTracks()[0] : s.getAudioTracks()[0]
+    const t = trackOf(await navigator.mediaDevices.getUserMedia(kind === 'camera' ? { video: c } : { audio: c }), kind)
     if (!t) throw new DOMException('no track', 'NotFoundError')
     return t
   }
@@ -68,7 +71,7 @@ export async function openLocalMedia (prefs: { camera?: string; microphone?: str
  * old one (the camera light goes off). Elements showing the stream follow.
  */
 export function swapStreamTrack (stream: MediaStream, track: MediaStreamTrack): MediaStreamTrack | undefined {
-  const old = track.kind === 'video' ? stream.getVideoTracks()[0] : stream.getAudioTracks()[0]
+  const old = trackOf(stream, track.kind === 'video' ? 'camera' : 'microphone')
   if (old === track) return undefined
   if (old) { stream.removeTrack(old); old.stop() }
   stream.addTrack(track)
