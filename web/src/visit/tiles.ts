@@ -102,8 +102,17 @@ export function createTiles (localStream: MediaStream) {
     },
     /** Remote sound to this output device; rejects when the device is not usable (the caller tells the user). */
     async setSpeaker (deviceId: string) {
+      const before = sinkId
       sinkId = deviceId
-      await Promise.all([...byProducer.values()].filter((m) => m.kind === 'audio').map((m) => route(m.media)))
+      const audio = [...byProducer.values()].filter((m) => m.kind === 'audio').map((m) => m.media)
+      try {
+        await Promise.all(audio.map(route))
+      } catch (err) {
+        // Not usable: everything goes back to the speaker that worked, and sound made later goes there too.
+        sinkId = before
+        await Promise.all(audio.map(route)).catch(() => undefined)
+        throw err
+      }
     },
     /** The local stream's tracks changed (another camera): show the new one. */
     refreshSelf () {
