@@ -19,8 +19,7 @@ export async function sendChat (db: Db, vault: PhiVault, visit: Visit, p: Partic
   const id = randomUUID()
   const actor = actorOf(p)
   const sentAt = await db.transaction(async (tx) => {
-    const appt = await tx.query<{ patient_id: string }>('SELECT patient_id FROM appointments WHERE id = $1', [visit.appointmentId])
-    const sealed = await vault.seal(appt.rows[0].patient_id, text, chatSealContext(id), tx)
+    const sealed = await vault.seal(visit.patientId, text, chatSealContext(id), tx)
     const { rows } = await tx.query<{ sent_at: Date }>(
       `INSERT INTO chat_messages (id, visit_id, participant_id, sender_user_id, sender_guest_id, text)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING sent_at`,

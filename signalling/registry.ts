@@ -51,7 +51,7 @@ export function createVisitRegistry (deps: RegistryDeps) {
 
   const open = async (appointmentId: string): Promise<Visit> => {
     const row = await openVisitRow(deps.db, appointmentId)
-    const v = createVisit(row.id, appointmentId, { ...deps, resume, onEmpty })
+    const v = createVisit(row.id, appointmentId, row.patientId, { ...deps, resume, onEmpty })
     byAppointment.set(appointmentId, v)
     byId.set(v.id, v)
     return v

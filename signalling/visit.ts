@@ -32,7 +32,7 @@ const DEVICE_CHECK_TURN_TTL = 600
  * between them. Lifecycle changes run one at a time (`run`) so a decline and
  * a leave of the same person cannot interleave.
  */
-export function createVisit (id: string, appointmentId: string, deps: VisitDeps) {
+export function createVisit (id: string, appointmentId: string, patientId: string, deps: VisitDeps) {
   const participants = new Map<string, Participant>()
   const byIdentity = new Map<string, Participant>()
   // Sequence numbers, not clock times: a message and an admission can share a millisecond.
@@ -151,6 +151,8 @@ export function createVisit (id: string, appointmentId: string, deps: VisitDeps)
   const visit = {
     id,
     appointmentId,
+    /** The appointment's patient: chat is sealed with their data key. */
+    patientId,
     get ended () { return ended },
     /** Gone from the registry (ended, or everyone left): joins must open a new one. */
     get closed () { return disposed },
