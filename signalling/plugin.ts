@@ -122,17 +122,16 @@ export default fp<SignallingPluginOptions>(async function signalling (f: Fastify
     const { inviteToken } = req.body as { inviteToken: string }
     // Check the visit is open before spending the one-time link, so an early click does not burn it.
     const pending = await svc.guests.appointmentOf(inviteToken)
-    const pendingAppt = pending ? await findAppointment(f.db, pending) : null
-    if (pendingAppt) assertJoinable(pendingAppt, window)
+    const appt = pending ? await findAppointment(f.db, pending) : null
+    if (appt) assertJoinable(appt, window)
     const redeemed = await svc.guests.redeem(inviteToken)
     if (!redeemed.ok) {
       await req.audit({ action: 'visit.guest.redeem', outcome: 'denied', details: { reason: redeemed.reason } })
       throw new Unprocessable(`This invite link is ${redeemed.reason === 'unknown' ? 'not valid' : redeemed.reason === 'used' ? 'already used' : 'expired'}`)
     }
     const { guest } = redeemed
-    const appt = await findAppointment(f.db, guest.appointmentId)
+    // The invite row appointmentOf read (token hashes are unique): its appointment is checked above, not read again.
     if (!appt) throw new NotFound('Appointment')
-    assertJoinable(appt, window)
     const issued = await svc.tickets.issue(guest.appointmentId, { kind: 'guest', guestId: guest.guestId, role: 'guest' })
     await req.audit({ action: 'visit.guest.redeem', outcome: 'success', actorId: guest.guestId, actorRole: 'guest', targetType: 'appointment', targetId: guest.appointmentId, details: { inviteId: guest.guestId } })
     return reply.code(201).send({ ticket: issued.ticket, expiresAt: issued.expiresAt.toISOString(), appointmentId: guest.appointmentId, protocolVersion: PROTOCOL_VERSION, ws: visitSocketPath(guest.appointmentId) })
