@@ -30,6 +30,9 @@ export async function findAppointment (q: Queryable, id: string): Promise<Appoin
 /** Statuses a visit may be joined in. */
 export const JOINABLE = new Set(['booked', 'arrived'])
 
+/** Open for a visit at all: not cancelled, no-show, fulfilled, nor ended here. */
+export const isOpenForVisit = (a: AppointmentRef): boolean => JOINABLE.has(a.status) && a.visitState !== 'ended'
+
 /** The patient is here: booked → arrived, as scheduling's own check-in does. A no-op for any other status. */
 export async function markArrived (q: Queryable, id: string): Promise<boolean> {
   const r = await q.query(

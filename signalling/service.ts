@@ -10,7 +10,7 @@ import { connectMediaNodes } from '../media/remote-setup.js'
 import { mediaNodeProblems } from '../media/settings.js'
 import { issueTurnCredentials, TurnNotConfigured, type TurnCredentialRequest, type TurnCredentials } from '../turn/credentials.js'
 import { turnCredentialSettings } from '../turn/settings.js'
-import { findAppointment, JOINABLE } from './appointments.js'
+import { findAppointment, isOpenForVisit } from './appointments.js'
 import { acceptConnection, JoinRefused, type Connection, type ConnectionHost, type ConnectionMeta } from './connection.js'
 import { SignalError } from './errors.js'
 import { createGuestStore } from './guests.js'
@@ -96,7 +96,7 @@ export function createSignalling (deps: SignallingDeps) {
       const ticket = await tickets.redeem(data.ticket)
       if (!ticket.ok) return refuse(meta, ticket.reason)
       const appt = await findAppointment(db, ticket.appointmentId)
-      if (!appt || !JOINABLE.has(appt.status) || appt.visitState === 'ended') {
+      if (!appt || !isOpenForVisit(appt)) {
         return refuse(meta, 'appointment not open', ticket.appointmentId)
       }
       let identity: Identity

@@ -1,7 +1,7 @@
 import type { AuthUser } from '../core/access.js'
 import type { Queryable } from '../core/db/db.js'
 import { Conflict, NotFound } from '../core/errors.js'
-import { findAppointment, JOINABLE, type AppointmentRef } from './appointments.js'
+import { findAppointment, isOpenForVisit, type AppointmentRef } from './appointments.js'
 
 export interface JoinWindow { earlyMinutes: number; lateMinutes: number }
 
@@ -21,9 +21,8 @@ export async function authoriseVisitTicket (
   return { appointment, role }
 }
 
-/** Open for a visit at all: not cancelled, no-show, fulfilled, nor ended here. */
 export function assertOpen (a: AppointmentRef): void {
-  if (!JOINABLE.has(a.status) || a.visitState === 'ended') throw new Conflict('This appointment is not open for a visit')
+  if (!isOpenForVisit(a)) throw new Conflict('This appointment is not open for a visit')
 }
 
 export function assertJoinable (a: AppointmentRef, window: JoinWindow, now = Date.now()): void {
