@@ -171,6 +171,8 @@ t.test('choose camera, microphone and speaker on the device check; switch them d
     const after = await until(() => localState(page), (x) => x.mic !== before.mic && x.sinks.every((y) => y === ''), 5000)
     t.not(after.mic, before.mic, `microphone now ${after.mic}`)
     t.ok(after.sinks.every((y) => y === ''), 'remote sound on the default speaker')
+    t.equal(await page.getByLabel('Microphone to use', { exact: true }).inputValue(), after.mic, 'the microphone list shows the one now in use')
+    t.equal(await page.getByLabel('Speaker to use', { exact: true }).inputValue(), 'default', 'the speaker list shows the default')
     t.same(after.sdp, before.sdp, 'no renegotiation')
     const f = await flowing(provider.page)
     t.ok(f.ok, `the provider still hears and sees the patient: audio packets ${f.before.audioPackets} -> ${f.after.audioPackets}`)

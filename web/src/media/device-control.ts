@@ -109,7 +109,9 @@ export function createDeviceControl (o: DeviceControlOptions): DeviceControl {
       said.push('Your speaker was disconnected; sound now plays on the default speaker.')
     }
     if (said.length) o.tell(said.join(' '))
-    await picker.refresh(current())
+    // The lists read above still hold; only the choices may have moved to the defaults.
+    const now = current()
+    for (const role of ['camera', 'microphone', 'speaker'] as const) picker.show(role, now[role] ?? '')
   }).catch((err: unknown) => { o.tell(`Could not check your devices: ${(err as Error).message}`) })
 
   // An unplugged device ends its track, often before devicechange fires.
