@@ -8,7 +8,11 @@ export const ErrorBody = Type.Object({
 export const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorBody]))
 
 export const Uuid = Type.String({ format: 'uuid' })
-export const DateTimeString = Type.String({ format: 'date-time', maxLength: 40 })
+/**
+ * RFC 3339 admits a leap second (:60), which JavaScript's Date cannot read (NaN,
+ * then a 500 from PostgreSQL): refused here, once, for every scheduling time.
+ */
+export const DateTimeString = Type.String({ format: 'date-time', maxLength: 40, pattern: '^(?!.*[Tt ]\\d\\d:\\d\\d:60)' })
 const Time = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'HH:MM wall-clock time in the calendar\'s zone' })
 const DateOnly = Type.String({ format: 'date' })
 /** Free text a patient or clinician types: PHI, sealed at rest, never logged or echoed in errors. */
