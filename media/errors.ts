@@ -6,4 +6,3 @@ export const MediaParticipantNotFound = createError('BDS_ERR_MEDIA_PARTICIPANT_N
 export const MediaObjectNotFound = createError('BDS_ERR_MEDIA_NOT_FOUND', "No %s '%s' for this participant", 404)
 export const MediaBadRequest = createError('BDS_ERR_MEDIA_BAD_REQUEST', 'Invalid media request: %s', 400)
 export const MediaEngineUnavailable = createError('BDS_ERR_MEDIA_ENGINE_UNAVAILABLE', 'Media engine unavailable: %s', 503)
-export const MediaNegotiationTimeout = createError('BDS_ERR_MEDIA_NEGOTIATION_TIMEOUT', 'Media negotiation timed out: %s', 408)
