@@ -81,11 +81,14 @@ export function toView (a: AppointmentRow): AppointmentView {
 /**
  * The reason is PHI: opened only for the patient and their provider; staff
  * book and move visits without reading it (minimum necessary). Undefined when
- * there is none or the patient was erased (their key is gone).
+ * there is none or the patient was erased (their key is gone). A provider
+ * whose verification was revoked keeps the appointment but not its reason,
+ * as patient records close to them (server/phi/access.ts).
  */
-export async function readReason (d: Pick<SchedulerDeps, 'vault'>, c: ActionContext, a: AppointmentRow): Promise<string | undefined> {
+export async function readReason (d: Pick<SchedulerDeps, 'vault' | 'isProviderVerified'>, c: ActionContext, a: AppointmentRow): Promise<string | undefined> {
   const mayRead = (c.actor.role === 'patient' && a.patientId === c.actor.id) || (c.actor.role === 'provider' && a.providerId === c.actor.id)
   if (!mayRead || !a.reasonSealed) return undefined
+  if (c.actor.role === 'provider' && !(await d.isProviderVerified(c.actor.id))) return undefined
   try {
     return await d.vault.open(a.reasonSealed, apptField(a.id, 'reason'))
   } catch (err) {

@@ -29,3 +29,19 @@ t.test('erasing a patient shreds their visit reasons, backups included', async (
   t.equal(after.statusCode, 200, 'the appointment still answers')
   t.equal(after.json().reason, undefined, 'without the reason')
 })
+
+t.test('a provider whose verification was revoked keeps the appointment but no longer reads its reason', async (t) => {
+  const { app } = await buildTestApp(t)
+  const { provider, visitTypeId } = await providerWithCalendar(app)
+  const patient = await createTestUser(app, 'patient')
+  const booked = await app.inject({
+    method: 'POST', url: '/appointments', headers: bearer(patient),
+    payload: bookBody(provider.id, visitTypeId, dayAt(3, 10), { reason: 'Chest pain REASON-MARKER' })
+  })
+  const id = booked.json().id as string
+  await app.db.query(`UPDATE provider_profiles SET verification_status = 'revoked' WHERE id = $1`, [provider.id])
+  const res = await app.inject({ url: `/appointments/${id}`, headers: bearer(provider) })
+  t.equal(res.statusCode, 200, 'the appointment still answers')
+  t.notOk('reason' in res.json(), 'without the reason')
+  t.equal((await app.inject({ url: `/appointments/${id}`, headers: bearer(patient) })).json().reason, 'Chest pain REASON-MARKER', 'the patient still reads it')
+})
