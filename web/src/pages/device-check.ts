@@ -60,8 +60,7 @@ export function deviceCheckPage (ctx: Ctx, appt: JoinTarget | null): Cleanup {
       if (kind === 'camera') { video.srcObject = null; video.srcObject = media.stream; media.camera = 'ok'; camStatus.textContent = STATUS_TEXT.ok }
       else { media.microphone = 'ok'; micStatus.textContent = STATUS_TEXT.ok; meterOn() }
     },
-    // The test sound reads the choice when played; nothing else plays here.
-    setSpeaker: async () => undefined,
+    // No setSpeaker: the test sound reads the choice when played; nothing else plays here.
     tell: (text) => { deviceNote.textContent = text }
   })
   const soundButton = h('button', { type: 'button', onclick: () => {
