@@ -50,10 +50,13 @@ export function connectNode (o: ConnectOptions): Promise<NodeConnection> {
     let closed = false
     let lastHeard = Date.now()
     let ping: NodeJS.Timeout | undefined
+    // Upgraded but silent (a hung node): fail like an unreachable one rather than keep every placement on it waiting.
+    const helloTimer = setTimeout(() => ws.terminate(), o.callTimeoutMs)
 
     const finish = (): void => {
       if (closed) return
       closed = true
+      clearTimeout(helloTimer)
       clearInterval(ping)
       for (const [id, p] of pending) { clearTimeout(p.timer); p.reject(new MediaEngineUnavailable(`media node ${o.nodeId} connection lost`)); pending.delete(id) }
       if (ready) o.onClose(expected)
@@ -64,6 +67,7 @@ export function connectNode (o: ConnectOptions): Promise<NodeConnection> {
       // 401: the secret is wrong. Said once here, never the secret itself.
       reject(new MediaEngineUnavailable(`media node ${o.nodeId} refused the connection (HTTP ${res.statusCode})`))
       closed = true
+      clearTimeout(helloTimer)
       ws.terminate()
     })
     ws.on('error', () => { /* 'close' follows and says the rest */ })
@@ -77,6 +81,7 @@ export function connectNode (o: ConnectOptions): Promise<NodeConnection> {
       if ('hello' in m) {
         if (ready) return
         ready = true
+        clearTimeout(helloTimer)
         ping = setInterval(() => {
           const silent = Date.now() - lastHeard
           // A node that crashed behind a live TCP path (or a cut cable) answers nothing: drop it.

@@ -240,3 +240,22 @@ t.test('frames of the wrong shape from a node are dropped; the API keeps working
   t.same(api.listProducers(visitId), [])
   t.same(events, [], 'no event from the malformed frames')
 })
+
+t.test('a node that upgrades but never says hello is given up on; the visit goes to a live node', async (t) => {
+  const cluster = nodeCluster(t)
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
+  t.teardown(() => new Promise<void>((resolve) => { for (const c of wss.clients) c.terminate(); wss.close(() => resolve()) }))
+  await new Promise((resolve) => wss.once('listening', resolve))
+  const reg = cluster.registry()
+  // Both empty: the tie goes to the lower id, so the mute node is tried first.
+  await reg.register({ id: 'a-mute', address: `ws://127.0.0.1:${(wss.address() as { port: number }).port}`, capacity: 1_000_000 })
+  t.teardown(() => reg.close({ graceful: false }))
+  const alive = await cluster.node('alive')
+  const api = await cluster.remote({ callTimeoutMs: 500 })
+  const visitId = `visit-${randomUUID()}`
+  const from = Date.now()
+  const caps = await api.createRoom(visitId)
+  t.ok(caps, 'placed')
+  t.ok(Date.now() - from < 3000, 'within about one call timeout')
+  t.equal(alive.server.rooms, 1, 'on the node that answers')
+})

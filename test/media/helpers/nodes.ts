@@ -67,11 +67,11 @@ export function nodeCluster (t: Test) {
       return node
     },
     /** The API side: a remote engine over its own registry connection. */
-    async remote (o: { secret?: string } = {}): Promise<MediaEngine> {
+    async remote (o: { secret?: string; callTimeoutMs?: number } = {}): Promise<MediaEngine> {
       const reg = registry()
       closers.push(() => reg.close())
       const engine = await createRemoteEngine({
-        registry: reg, secret: o.secret ?? NODE_SECRET, log: silent, pingMs: timing.heartbeatMs, suspectMs: timing.ttlMs
+        registry: reg, secret: o.secret ?? NODE_SECRET, log: silent, pingMs: timing.heartbeatMs, suspectMs: timing.ttlMs, callTimeoutMs: o.callTimeoutMs
       })
       closers.push(() => engine.close())
       return engine
