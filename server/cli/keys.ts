@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path'
 import type { Config } from '../../config/load.js'
-import { nextKeyId, readKeyringFile, writeKeyringFile } from '../../core/crypto/keyring.js'
+import { newKeyringJson, nextKeyId, readKeyringFile, writeKeyringFile } from '../../core/crypto/keyring.js'
 import { randomBytes } from 'node:crypto'
 import { reindexAll } from '../../core/crypto/reindex.js'
 import { keyReferences, rotateAll } from '../../core/crypto/rotation.js'
@@ -32,6 +32,14 @@ async function interruptible<T> (io: CliIo, fn: (signal: AbortSignal) => Promise
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
+  }
+}
+
+const init: CliCommand = {
+  summary: 'print a new PHI keyring (one key-encryption key and a blind-index key) for PHI_KEYRING_FILE',
+  async run (_config, _args, io) {
+    io.out(JSON.stringify(newKeyringJson(), null, 2))
+    return 0
   }
 }
 
@@ -161,6 +169,7 @@ const indexRotate: CliCommand = {
 }
 
 export const keyCommands: Record<string, CliCommand> = {
+  'keys init': init,
   'keys status': status,
   'keys new': add,
   'keys rotate': rotate,

@@ -122,3 +122,14 @@ t.test('an interrupted rotation resumes where it stopped', async (t) => {
   t.equal(again.code, 0)
   t.match(again.out, /done: \d+ value\(s\) moved to k2; 0 still on older keys/)
 })
+
+t.test('keys init prints a keyring the server accepts', async (t) => {
+  const { config } = await buildFileKeyedApp(t)
+  const printed = await runCli(config, 'keys init')
+  t.equal(printed.code, 0)
+  const json = JSON.parse(printed.out) as Parameters<typeof keyringFromJson>[0]
+  const cipher = createPhiCipher(keyringFromJson(json))
+  const ctx = { table: 't', column: 'c', row: 'r' }
+  t.equal(cipher.open(cipher.seal('hello', ctx), ctx), 'hello', 'seals and opens')
+  t.not(JSON.parse((await runCli(config, 'keys init')).out).indexKey, json.indexKey, 'fresh keys each time')
+})
