@@ -3,8 +3,7 @@ import { Conflict, Forbidden, Unprocessable } from '../core/errors.js'
 import { appointmentStore, type AppointmentRow, type AppointmentStatus } from './appointment-store.js'
 import { calendarStore } from './calendar-store.js'
 import { visibleTo } from './booking.js'
-import { UndecryptableError } from '../core/crypto/phi.js'
-import { ShreddedSubjectError } from '../core/crypto/vault.js'
+import { isErasure } from '../core/crypto/vault.js'
 import { apptField, auditFrom, type ActionContext, type SchedulerDeps } from './context.js'
 import { enqueueReminders } from './reminders.js'
 
@@ -92,7 +91,7 @@ export async function readReason (d: Pick<SchedulerDeps, 'vault' | 'isProviderVe
   try {
     return await d.vault.open(a.reasonSealed, apptField(a.id, 'reason'))
   } catch (err) {
-    if (err instanceof ShreddedSubjectError || (err instanceof UndecryptableError && err.reason === 'shredded')) return undefined
+    if (isErasure(err)) return undefined
     throw err
   }
 }

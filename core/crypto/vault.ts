@@ -22,6 +22,10 @@ export interface PhiVault {
 
 export class ShreddedSubjectError extends Error { override name = 'ShreddedSubjectError' }
 
+/** Did sealing or opening fail because the subject was erased (their data key destroyed)? */
+export const isErasure = (err: unknown): boolean =>
+  err instanceof ShreddedSubjectError || (err instanceof UndecryptableError && err.reason === 'shredded')
+
 interface KeyRow { id: string; kek_id: string | null; wrapped_key: Buffer | null }
 
 export interface VaultOptions {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { UndecryptableError } from '../../core/crypto/phi.js'
-import { ShreddedSubjectError } from '../../core/crypto/vault.js'
+import { isErasure } from '../../core/crypto/vault.js'
 import { Forbidden } from '../../core/errors.js'
 import { checkUnusualAccess, notifyAdmins } from './alerts.js'
 import { hasCareRelationship } from './care.js'
@@ -61,9 +61,8 @@ export async function auditPatientAccess (f: FastifyInstance, req: FastifyReques
  * does not decrypt is an integrity incident: audited as an alert and sent to admins.
  */
 export async function recordFailure (f: FastifyInstance, req: FastifyRequest, patientId: string, err: unknown): Promise<Error> {
-  if (err instanceof ErasedRecordError || err instanceof ShreddedSubjectError) return new RecordErased()
+  if (err instanceof ErasedRecordError || isErasure(err)) return new RecordErased()
   if (err instanceof UndecryptableError) {
-    if (err.reason === 'shredded') return new RecordErased()
     const details = { table: err.context.table, column: err.context.column, reason: err.reason }
     await req.audit({ action: 'phi.undecryptable', outcome: 'alert', targetType: 'patient', targetId: patientId, details })
     await notifyAdmins(f.db, f.phi, 'phi-undecryptable', { patientId, table: err.context.table, column: err.context.column },
